@@ -1,0 +1,42 @@
+/**
+ * One error type for the whole toolkit, discriminated by `code` (the @platformatic/kafka style):
+ * callers switch on the code, never on message text.
+ */
+export type KamfErrorCode =
+  // configuration and user input
+  | 'CONFIG_INVALID'
+  // local infrastructure
+  | 'INFRA_MISSING_TOOL'
+  | 'INFRA_PORT_IN_USE'
+  | 'INFRA_START_FAILED'
+  | 'INFRA_FETCH_FAILED'
+  // codec / wire format
+  | 'CODEC_BAD_MAGIC'
+  | 'CODEC_TRUNCATED'
+  | 'CODEC_UNKNOWN_SCHEMA'
+  | 'CODEC_DECODE_FAILED'
+  | 'CODEC_ENCODE_FAILED'
+  | 'CODEC_MAPPING_FAILED'
+  // schema governance
+  | 'SCHEMA_INCOMPATIBLE'
+  | 'SCHEMA_REGISTRY_ERROR'
+  | 'SCHEMA_INVALID'
+  // kafka
+  | 'KAFKA_ERROR';
+
+export class KamfError extends Error {
+  override readonly name = 'KamfError';
+  readonly code: KamfErrorCode;
+  /** Structured facts about the failure (a field path, a port, a log tail...). */
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: KamfErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+}
+
+export function isKamfError(err: unknown, code?: KamfErrorCode): err is KamfError {
+  return err instanceof KamfError && (code === undefined || err.code === code);
+}

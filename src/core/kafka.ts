@@ -1,0 +1,92 @@
+/**
+ * The one module that owns the Kafka and schema-registry clients. Everything else asks here,
+ * so connection options (SASL, TLS, registry auth, logging) are decided in one place.
+ */
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { KamfConfig } from './config.js';
+
+/** Where the cluster and registry actually are, after deciding local vs external. */
+export interface Endpoints {
+  brokers: string[];
+  registryUrl: string;
+}
+
+export function localEndpoints(config: KamfConfig): Endpoints {
+  const { host, kafkaPort, registryPort } = config.infra;
+  return { brokers: [`${host}:${kafkaPort}`], registryUrl: `http://${host}:${registryPort}/apis/ccompat/v7` };
+}
+
+/** External settings win; whatever is not configured falls back to the local stack. */
+export function resolveEndpoints(config: KamfConfig): Endpoints {
+  const local = localEndpoints(config);
+  return {
+    brokers: config.kafka.brokers.length > 0 ? config.kafka.brokers : local.brokers,
+    registryUrl: config.registry.url ?? local.registryUrl,
+  };
+}
+
+function sasl(config: KamfConfig): SASLOptions | undefined {
+  const s = config.kafka.sasl;
+  if (!s) return undefined;
+  return { mechanism: s.mechanism, username: s.username, password: s.password } as SASLOptions;
+}
+
+function ssl(config: KamfConfig): KafkaConfig['ssl'] {
+  const t = config.kafka.tls;
+  if (t === undefined || t === false) return undefined;
+  if (t === true) return true;
+  return {
+    rejectUnauthorized: t.rejectUnauthorized,
+    ...(t.caFile ? { ca: [readFileSync(t.caFile, 'utf8')] } : {}),
+    ...(t.certFile ? { cert: readFileSync(t.certFile, 'utf8') } : {}),
+    ...(t.keyFile ? { key: readFileSync(t.keyFile, 'utf8') } : {}),
+  };
+}
+
+export interface ClientOptions {
+  clientId?: string;
+  /** kafkajs logs at ERROR by default; KAMF_LOG_LEVEL=debug shows client internals. */
+  logLevel?: logLevel;
+}
+
+export function createKafka(config: KamfConfig, endpoints: Endpoints, options: ClientOptions = {}): Kafka {
+  const level = options.logLevel ?? envLogLevel();
+  const saslOptions = sasl(config);
+  return new Kafka({
+    clientId: options.clientId ?? config.clientId,
+    brokers: endpoints.brokers,
+    connectionTimeout: config.kafka.connectionTimeoutMs,
+    ssl: ssl(config),
+    ...(saslOptions ? { sasl: saslOptions } : {}),
+    logLevel: level,
+    retry: { retries: 5, initialRetryTime: 100 },
+  });
+}
+
+export function createRegistry(config: KamfConfig, endpoints: Endpoints): SchemaRegistry {
+  const { username, password } = config.registry;
+  return new SchemaRegistry({
+    host: endpoints.registryUrl,
+    ...(username ? { auth: { username, password: password ?? '' } } : {}),
+    clientId: config.clientId,
+    // the registry is on the hot path only at startup (ids are cached), so fail fast instead of hanging
+    retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+  });
+}
+
+function envLogLevel(): logLevel {
+  switch ((process.env.KAMF_LOG_LEVEL ?? '').toLowerCase()) {
+    case 'debug':
+      return logLevel.DEBUG;
+    case 'info':
+      return logLevel.INFO;
+    case 'warn':
+      return logLevel.WARN;
+    case 'nothing':
+      return logLevel.NOTHING;
+    default:
+      return logLevel.ERROR;
+  }
+}

@@ -1,0 +1,26 @@
+/** The developer's stack as configured (ports, directories), or nothing when an external cluster is configured. */
+import { join } from 'node:path';
+import type { KamfConfig } from '../core/config.js';
+import { usesLocalStack } from '../core/config.js';
+import type { Progress } from './progress.js';
+import { LocalStack } from './stack.js';
+
+export function stackFromConfig(config: KamfConfig, progress?: Progress): LocalStack | undefined {
+  const services = usesLocalStack(config);
+  if (!services.kafka && !services.registry) return undefined;
+  const i = config.infra;
+  return new LocalStack({
+    cacheDir: i.dir,
+    runDir: join(i.dir, 'run'),
+    host: i.host,
+    kafkaPort: i.kafkaPort,
+    controllerPort: i.controllerPort,
+    registryPort: i.registryPort,
+    // without a local broker, kafkasql would put registry storage on the external cluster: keep it in memory
+    registryStorage: services.kafka ? i.registryStorage : 'mem',
+    startTimeoutMs: i.startTimeoutMs,
+    services,
+    ...(i.javaHome ? { javaHome: i.javaHome } : {}),
+    ...(progress ? { progress } : {}),
+  });
+}

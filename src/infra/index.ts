@@ -1,0 +1,5 @@
+export { LocalStack, findStackProcesses, type StackOptions, type ServiceStatus, type ServiceName } from './stack.js';
+export { consoleProgress, silent, type Progress, type ProgressEvent } from './progress.js';
+export { freePort, isPortFree } from './ports.js';
+export { findJava, findMaven, DOCKER_HINT } from './tools.js';
+export { stackFromConfig } from './from-config.js';

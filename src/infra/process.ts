@@ -1,0 +1,82 @@
+/** Child processes of the local stack: started detached with a log file, stopped by pid. */
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, statSync, readSync } from 'node:fs';
+
+export interface Spawned {
+  pid: number;
+  /** Resolves with the exit code if the process ends while we still hold it. */
+  exited: Promise<number | null>;
+}
+
+export function spawnService(cmd: string, args: string[], opts: { cwd: string; logFile: string; env?: NodeJS.ProcessEnv }): Spawned {
+  const fd = openSync(opts.logFile, 'a');
+  // detached: the service outlives `kamf infra up`, and its process group can be signalled as a whole
+  const child = spawn(cmd, args, { cwd: opts.cwd, detached: true, stdio: ['ignore', fd, fd], env: opts.env ?? process.env });
+  closeSync(fd);
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.once('error', () => resolve(-1));
+  });
+  child.unref();
+  if (child.pid === undefined) throw new Error(`could not start ${cmd}`);
+  return { pid: child.pid, exited };
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** SIGTERM the process group, wait, then SIGKILL what is left. Resolves true if it had to kill. */
+export async function stopProcess(pid: number, graceMs = 20_000): Promise<boolean> {
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // already gone
+      }
+    }
+  };
+  if (!isAlive(pid)) return false;
+  signal('SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return false;
+    await sleep(100);
+  }
+  signal('SIGKILL');
+  while (isAlive(pid)) await sleep(50);
+  return true;
+}
+
+/** The last `lines` lines of a log file, reading at most the last 64 KiB. */
+export function tailFile(file: string, lines = 30): string {
+  if (!existsSync(file)) return '(no log file)';
+  const size = statSync(file).size;
+  const len = Math.min(size, 64 * 1024);
+  const buf = Buffer.alloc(len);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, buf, 0, len, size - len);
+  } finally {
+    closeSync(fd);
+  }
+  return buf.toString('utf8').split('\n').slice(-lines - 1).join('\n').trimEnd();
+}
+
+export function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * How each JVM service of the local stack is prepared, started and health-checked.
+ * Kafka: KRaft single node (format once, then start). Registry: Apicurio with the Confluent-compatible API.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import { pkgPath } from '../core/paths.js';
+
+const run = promisify(execFile);
+
+export interface ServiceLayout {
+  /** Runtime directory of this stack (data, logs, state). */
+  runDir: string;
+  host: string;
+}
+
+export interface KafkaSettings extends ServiceLayout {
+  kafkaPort: number;
+  controllerPort: number;
+  classpath: string;
+}
+
+export interface RegistrySettings extends ServiceLayout {
+  registryPort: number;
+  jar: string;
+  storage: 'kafkasql' | 'mem';
+  brokers: string;
+}
+
+export const logFileOf = (runDir: string, service: string) => join(runDir, 'logs', `${service}.log`);
+
+export async function prepareKafka(java: string, s: KafkaSettings): Promise<{ args: string[] }> {
+  const dataDir = join(s.runDir, 'kafka-data');
+  const confDir = join(s.runDir, 'conf');
+  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(confDir, { recursive: true });
+  mkdirSync(join(s.runDir, 'logs'), { recursive: true });
+  const props = readFileSync(pkgPath('infra', 'kafka', 'server.properties.template'), 'utf8')
+    .replaceAll('${HOST}', s.host)
+    .replaceAll('${KAFKA_PORT}', String(s.kafkaPort))
+    .replaceAll('${CONTROLLER_PORT}', String(s.controllerPort))
+    .replaceAll('${DATA_DIR}', dataDir);
+  const propsFile = join(confDir, 'server.properties');
+  writeFileSync(propsFile, props);
+  if (!existsSync(join(dataDir, 'meta.properties'))) {
+    const { stdout } = await run(java, ['-cp', s.classpath, 'kafka.tools.StorageTool', 'random-uuid']);
+    const clusterId = stdout.trim().split('\n').pop() ?? '';
+    await run(java, ['-cp', s.classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile, '--ignore-formatted']);
+  }
+  return {
+    args: [
+      '-Xmx512m',
+      '-Xms128m',
+      '-XX:+UseSerialGC', // two cores: a parallel collector only competes with the tests
+      `-Dlog4j2.configurationFile=${pkgPath('infra', 'kafka', 'log4j2.properties')}`,
+      '-Dkamf.service=kafka',
+      '-cp',
+      s.classpath,
+      'kafka.Kafka',
+      propsFile,
+    ],
+  };
+}
+
+export function registryArgs(s: RegistrySettings): string[] {
+  return [
+    '-Xmx512m',
+    '-XX:+UseSerialGC',
+    `-Dquarkus.http.host=${s.host}`,
+    `-Dquarkus.http.port=${s.registryPort}`,
+    '-Dquarkus.management.enabled=false',
+    // Apicurio answers NONE for a subject without its own rule; a global BACKWARD rule keeps Confluent clients working
+    '-Dapicurio.rules.global.compatibility=BACKWARD',
+    // content lookups must not depend on how a client stringified the schema
+    '-Dapicurio.ccompat.use-canonical-hash=true',
+    '-Dquarkus.log.level=WARN',
+    '-Dquarkus.log.category."io.apicurio".level=INFO',
+    ...(s.storage === 'kafkasql'
+      ? ['-Dapicurio.storage.kind=kafkasql', `-Dapicurio.kafkasql.bootstrap.servers=${s.brokers}`]
+      : []),
+    '-Dkamf.service=registry',
+    '-jar',
+    s.jar,
+  ];
+}
+
+export async function kafkaHealthy(broker: string, timeoutMs = 3000): Promise<boolean> {
+  const admin = new Kafka({
+    clientId: 'kamf-health',
+    brokers: [broker],
+    connectionTimeout: timeoutMs,
+    retry: { retries: 0 },
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    return cluster.brokers.length > 0;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+export async function registryHealthy(url: string, timeoutMs = 3000): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(timeoutMs) });
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
