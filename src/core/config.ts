@@ -46,6 +46,8 @@ export const configSchema = z.object({
     .object({
       /** Where jars, data directories, logs and pid files of the local stack live. */
       dir: z.string().default('.infra'),
+      /** Runtime directory (data, logs, pids) of the stack; default <dir>/run. */
+      runDir: z.string().optional(),
       host: z.literal('127.0.0.1').default('127.0.0.1'),
       kafkaPort: z.number().int().min(1).max(65535).default(9092),
       controllerPort: z.number().int().min(1).max(65535).default(9093),
@@ -76,6 +78,9 @@ export const ENV_VARS: ReadonlyArray<{ name: string; path: string; description: 
   { name: 'KAMF_INFRA_DIR', path: 'infra.dir', description: 'Cache and state directory of the local stack (default .infra)' },
   { name: 'KAMF_KAFKA_PORT', path: 'infra.kafkaPort', description: 'Port of the local broker (default 9092)' },
   { name: 'KAMF_REGISTRY_PORT', path: 'infra.registryPort', description: 'Port of the local registry (default 8080)' },
+  { name: 'KAMF_RUN_DIR', path: 'infra.runDir', description: 'Data, logs and pid files of the local stack (default <infra dir>/run)' },
+  { name: 'KAMF_CONTROLLER_PORT', path: 'infra.controllerPort', description: 'KRaft controller port of the local broker (default 9093)' },
+  { name: 'KAMF_REGISTRY_STORAGE', path: 'infra.registryStorage', description: 'kafkasql (schemas kept in Kafka, default) or mem' },
   { name: 'KAMF_JAVA_HOME', path: 'infra.javaHome', description: 'JDK used for the local stack (default: java on PATH / JAVA_HOME)' },
 ];
 
@@ -103,6 +108,9 @@ function fromEnv(env: Env): KamfConfigInput {
   if (env.KAMF_INFRA_DIR) out.infra.dir = env.KAMF_INFRA_DIR;
   if (env.KAMF_KAFKA_PORT) out.infra.kafkaPort = Number(env.KAMF_KAFKA_PORT);
   if (env.KAMF_REGISTRY_PORT) out.infra.registryPort = Number(env.KAMF_REGISTRY_PORT);
+  if (env.KAMF_RUN_DIR) out.infra.runDir = env.KAMF_RUN_DIR;
+  if (env.KAMF_CONTROLLER_PORT) out.infra.controllerPort = Number(env.KAMF_CONTROLLER_PORT);
+  if (env.KAMF_REGISTRY_STORAGE) out.infra.registryStorage = env.KAMF_REGISTRY_STORAGE;
   if (env.KAMF_JAVA_HOME) out.infra.javaHome = env.KAMF_JAVA_HOME;
   return out as KamfConfigInput;
 }
@@ -162,6 +170,7 @@ export function loadConfig(options: LoadConfigOptions = {}): KamfConfig {
   const merged = mergeConfig(fileLayer, fromEnv(env), options.overrides ?? {});
   const config = parseConfig(merged, existsSync(file) ? file : 'environment');
   config.infra.dir = resolve(cwd, config.infra.dir);
+  config.infra.runDir = resolve(cwd, config.infra.runDir ?? resolve(config.infra.dir, 'run'));
   return config;
 }
 

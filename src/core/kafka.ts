@@ -72,7 +72,7 @@ export function createRegistry(config: KamfConfig, endpoints: Endpoints): Schema
     ...(username ? { auth: { username, password: password ?? '' } } : {}),
     clientId: config.clientId,
     // the registry is on the hot path only at startup (ids are cached), so fail fast instead of hanging
-    retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+    retry: { retries: 2, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 1 },
   });
 }
 

@@ -11,7 +11,7 @@ export function stackFromConfig(config: KamfConfig, progress?: Progress): LocalS
   const i = config.infra;
   return new LocalStack({
     cacheDir: i.dir,
-    runDir: join(i.dir, 'run'),
+    runDir: i.runDir ?? join(i.dir, 'run'),
     host: i.host,
     kafkaPort: i.kafkaPort,
     controllerPort: i.controllerPort,

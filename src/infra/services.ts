@@ -95,13 +95,16 @@ export async function kafkaHealthy(broker: string, timeoutMs = 3000): Promise<bo
     retry: { retries: 0 },
     logLevel: logLevel.NOTHING,
   }).admin();
+  let timer: NodeJS.Timeout | undefined;
+  // something that accepts TCP but does not speak Kafka would otherwise hold us for kafkajs' 30 s request timeout
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), timeoutMs)));
   try {
-    await admin.connect();
-    const cluster = await admin.describeCluster();
+    const cluster = await Promise.race([admin.connect().then(() => admin.describeCluster()), timeout]);
     return cluster.brokers.length > 0;
   } catch {
     return false;
   } finally {
+    clearTimeout(timer);
     await admin.disconnect().catch(() => {});
   }
 }

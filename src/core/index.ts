@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './config.js';
+export * from './kafka.js';
+export * from './topics.js';
+export { ensureTopics } from './admin.js';
