@@ -199,10 +199,9 @@ export const NAMED_TYPES: Readonly<Record<string, AvroNamedDef>> = Object.fromEn
       arrayOf('extensions', 'AgentExtension'),
       nullable('extendedAgentCard', 'boolean'),
     ]),
-    record(
-      'SecurityRequirement',
-      [mapOf('schemes', { type: 'array', items: 'string' }, 'scheme name -> required scopes (proto StringList)')],
-    ),
+    record('SecurityRequirement', [
+      mapOf('schemes', { type: 'array', items: 'string' }, 'scheme name -> required scopes (proto StringList)'),
+    ]),
     record('AgentSkill', [
       str('id'),
       str('name'),
@@ -216,13 +215,7 @@ export const NAMED_TYPES: Readonly<Record<string, AvroNamedDef>> = Object.fromEn
     record('AgentCardSignature', [str('protected'), str('signature'), json('header')]),
     record('APIKeySecurityScheme', [str('description'), str('location'), str('name')]),
     record('HTTPAuthSecurityScheme', [str('description'), str('scheme'), str('bearerFormat')]),
-    record('AuthorizationCodeOAuthFlow', [
-      str('authorizationUrl'),
-      str('tokenUrl'),
-      str('refreshUrl'),
-      scopes(),
-      bool('pkceRequired'),
-    ]),
+    record('AuthorizationCodeOAuthFlow', [str('authorizationUrl'), str('tokenUrl'), str('refreshUrl'), scopes(), bool('pkceRequired')]),
     record('ClientCredentialsOAuthFlow', [str('tokenUrl'), str('refreshUrl'), scopes()]),
     record('ImplicitOAuthFlow', [str('authorizationUrl'), str('refreshUrl'), scopes()]),
     record('PasswordOAuthFlow', [str('tokenUrl'), str('refreshUrl'), scopes()]),
@@ -313,10 +306,7 @@ export const NAMED_TYPES: Readonly<Record<string, AvroNamedDef>> = Object.fromEn
       'proto oneof `payload`: at most one field set',
     ),
     record('ListTasksResponse', [arrayOf('tasks', 'Task'), str('nextPageToken'), int('pageSize'), int('totalSize')]),
-    record('ListTaskPushNotificationConfigsResponse', [
-      arrayOf('configs', 'TaskPushNotificationConfig'),
-      str('nextPageToken'),
-    ]),
+    record('ListTaskPushNotificationConfigsResponse', [arrayOf('configs', 'TaskPushNotificationConfig'), str('nextPageToken')]),
     record('A2AError', [
       { name: 'code', type: 'int', default: 0, doc: 'JSON-RPC error code (A2A error mapping)' },
       str('message'),
