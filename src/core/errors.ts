@@ -22,7 +22,16 @@ export type KamfErrorCode =
   | 'SCHEMA_REGISTRY_ERROR'
   | 'SCHEMA_INVALID'
   // kafka
-  | 'KAFKA_ERROR';
+  | 'KAFKA_ERROR'
+  // agent registry (discovery on agent.registry)
+  | 'REGISTRY_AGENT_NOT_FOUND'
+  | 'REGISTRY_TIMEOUT'
+  | 'REGISTRY_CLOSED'
+  // A2A Kafka binding, client side
+  | 'A2A_TIMEOUT'
+  | 'A2A_ABORTED'
+  | 'A2A_CIRCUIT_OPEN'
+  | 'A2A_CLIENT_CLOSED';
 
 export class KamfError extends Error {
   override readonly name = 'KamfError';

@@ -1,0 +1,100 @@
+/**
+ * A client instance of the Kafka binding: one producer, one reply inbox, one circuit breaker per agent topic.
+ * Hand `transportFactory()` to the SDK's ClientFactory (or call `clientFactory()`), and every SDK Client created
+ * from a card that declares the Kafka binding talks over this runtime.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AgentCard } from '@a2a-js/sdk';
+import { ClientFactory, ClientFactoryOptions, type AgentCardResolver, type Transport, type TransportFactory } from '@a2a-js/sdk/client';
+import type { IHeaders, Kafka, Producer } from 'kafkajs';
+import { z } from 'zod';
+import type { A2ACodec } from '../../codec/index.js';
+import type { A2ARequest } from '../../codec/mapping/envelopes.js';
+import { KamfError } from '../../core/errors.js';
+import { KAFKA_BINDING_URI, parseInterfaceUrl } from '../protocol.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import { ReplyInbox } from './inbox.js';
+import { KafkaTransport } from './transport.js';
+
+const optionsSchema = z.object({
+  /** How long to wait for a reply (for streams: between two events). */
+  timeoutMs: z.number().int().positive().default(60_000),
+  /** Extra attempts after a timeout, for operations that are safe to repeat. */
+  retries: z.number().int().min(0).max(10).default(2),
+  retryBackoffMs: z.number().int().min(0).default(200),
+  breakerThreshold: z.number().int().positive().default(5),
+  breakerCooldownMs: z.number().int().positive().default(10_000),
+  instanceId: z.string().regex(/^[A-Za-z0-9._-]+$/).optional(),
+});
+export type KafkaClientOptions = z.input<typeof optionsSchema>;
+
+export class KafkaClientRuntime {
+  readonly options: z.output<typeof optionsSchema>;
+  readonly inbox: ReplyInbox;
+  readonly instanceId: string;
+  private producer?: Producer;
+  private readonly breakers = new Map<string, CircuitBreaker>();
+  private closed = false;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly codec: A2ACodec,
+    options: KafkaClientOptions = {},
+  ) {
+    const parsed = optionsSchema.safeParse(options);
+    if (!parsed.success) throw new KamfError('CONFIG_INVALID', `Invalid Kafka client options: ${parsed.error.message}`);
+    this.options = parsed.data;
+    this.instanceId = this.options.instanceId ?? randomUUID().slice(0, 12);
+    this.inbox = new ReplyInbox(kafka, codec, this.instanceId);
+  }
+
+  static async start(kafka: Kafka, codec: A2ACodec, options?: KafkaClientOptions): Promise<KafkaClientRuntime> {
+    const rt = new KafkaClientRuntime(kafka, codec, options);
+    rt.producer = kafka.producer({ allowAutoTopicCreation: false });
+    await rt.producer.connect();
+    await rt.inbox.start();
+    return rt;
+  }
+
+  breakerFor(topic: string): CircuitBreaker {
+    let b = this.breakers.get(topic);
+    if (!b) this.breakers.set(topic, (b = new CircuitBreaker(this.options.breakerThreshold, this.options.breakerCooldownMs)));
+    return b;
+  }
+
+  async send(topic: string, request: A2ARequest, headers: IHeaders, key: string): Promise<void> {
+    if (this.closed || !this.producer) throw new KamfError('A2A_CLIENT_CLOSED', 'Kafka A2A client is closed');
+    const value = await this.codec.encodeA2ARequest(topic, request);
+    await this.producer.send({ topic, messages: [{ key, value, headers }] });
+  }
+
+  /** A transport straight to a request topic (for callers that know it, e.g. the router). */
+  transportTo(topic: string, card: AgentCard): Transport {
+    return new KafkaTransport(this, topic, card);
+  }
+
+  transportFactory(): TransportFactory {
+    return {
+      protocolName: KAFKA_BINDING_URI,
+      create: async (url: string, card: AgentCard) => new KafkaTransport(this, parseInterfaceUrl(url).topic, card),
+    };
+  }
+
+  /** The SDK's ClientFactory with the Kafka binding preferred; pass a registry-backed resolver for discovery. */
+  clientFactory(cardResolver?: AgentCardResolver): ClientFactory {
+    return new ClientFactory(
+      ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+        transports: [this.transportFactory()],
+        preferredTransports: [KAFKA_BINDING_URI],
+        ...(cardResolver ? { cardResolver } : {}),
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.inbox.stop();
+    await this.producer?.disconnect();
+  }
+}

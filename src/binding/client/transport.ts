@@ -1,0 +1,269 @@
+/**
+ * The client half of the KAMF Kafka binding: an @a2a-js/sdk `Transport`, so the SDK's own `Client` works over
+ * Kafka unchanged. One request record per call on the agent's request topic; replies come back on this client
+ * instance's reply topic, matched by correlation id.
+ */
+import { randomUUID } from 'node:crypto';
+import type {
+  AgentCard,
+  CancelTaskRequest,
+  DeleteTaskPushNotificationConfigRequest,
+  GetExtendedAgentCardRequest,
+  GetTaskPushNotificationConfigRequest,
+  GetTaskRequest,
+  ListTaskPushNotificationConfigsRequest,
+  ListTaskPushNotificationConfigsResponse,
+  ListTasksRequest,
+  ListTasksResponse,
+  SendMessageRequest,
+  StreamResponse,
+  SubscribeToTaskRequest,
+  Task,
+  TaskPushNotificationConfig,
+} from '@a2a-js/sdk';
+import type { RequestOptions, Transport } from '@a2a-js/sdk/client';
+import { fromJsonRpcErrorResponse } from '@a2a-js/sdk/errors';
+import type { IHeaders } from 'kafkajs';
+import type { A2AMethod, A2ARequest, A2ARequestCall, A2AResponse, A2AResult } from '../../codec/mapping/envelopes.js';
+import { KamfError } from '../../core/errors.js';
+import { A2A_PROTOCOL_VERSION, HEADERS, KAFKA_BINDING_URI } from '../protocol.js';
+import type { KafkaClientRuntime } from './runtime.js';
+
+/** Operations that may be sent again after a timeout. SendMessage is safe too: servers deduplicate by messageId. */
+const RETRYABLE: ReadonlySet<A2AMethod> = new Set<A2AMethod>([
+  'SEND_MESSAGE',
+  'GET_TASK',
+  'LIST_TASKS',
+  'GET_TASK_PUSH_NOTIFICATION_CONFIG',
+  'LIST_TASK_PUSH_NOTIFICATION_CONFIGS',
+  'GET_EXTENDED_AGENT_CARD',
+]);
+
+type Params<M extends A2AMethod> = Extract<A2ARequestCall, { method: M }>['params'];
+
+export class KafkaTransport implements Transport {
+  constructor(
+    private readonly runtime: KafkaClientRuntime,
+    readonly topic: string,
+    readonly card: AgentCard,
+  ) {}
+
+  get protocolName(): string {
+    return KAFKA_BINDING_URI;
+  }
+  get protocolVersion(): string {
+    return A2A_PROTOCOL_VERSION;
+  }
+
+  async sendMessage(params: SendMessageRequest, options?: RequestOptions): Promise<Task | import('@a2a-js/sdk').Message> {
+    const r = await this.unary('SEND_MESSAGE', params, options);
+    const payload = r.$case === 'sendMessage' ? r.value.payload : undefined;
+    if (!payload) throw unexpected('SendMessage', r);
+    return payload.value;
+  }
+
+  sendMessageStream(params: SendMessageRequest, options?: RequestOptions): AsyncGenerator<StreamResponse, void, undefined> {
+    return this.stream('SEND_STREAMING_MESSAGE', params, options);
+  }
+
+  resubscribeTask(params: SubscribeToTaskRequest, options?: RequestOptions): AsyncGenerator<StreamResponse, void, undefined> {
+    return this.stream('SUBSCRIBE_TO_TASK', params, options);
+  }
+
+  async getTask(params: GetTaskRequest, options?: RequestOptions): Promise<Task> {
+    return expectCase(await this.unary('GET_TASK', params, options), 'task');
+  }
+  async cancelTask(params: CancelTaskRequest, options?: RequestOptions): Promise<Task> {
+    return expectCase(await this.unary('CANCEL_TASK', params, options), 'task');
+  }
+  async listTasks(params: ListTasksRequest, options?: RequestOptions): Promise<ListTasksResponse> {
+    return expectCase(await this.unary('LIST_TASKS', params, options), 'listTasks');
+  }
+  async getExtendedAgentCard(params: GetExtendedAgentCardRequest, options?: RequestOptions): Promise<AgentCard> {
+    return expectCase(await this.unary('GET_EXTENDED_AGENT_CARD', params, options), 'agentCard');
+  }
+  async createTaskPushNotificationConfig(params: TaskPushNotificationConfig, options?: RequestOptions): Promise<TaskPushNotificationConfig> {
+    return expectCase(await this.unary('CREATE_TASK_PUSH_NOTIFICATION_CONFIG', params, options), 'pushConfig');
+  }
+  async getTaskPushNotificationConfig(params: GetTaskPushNotificationConfigRequest, options?: RequestOptions): Promise<TaskPushNotificationConfig> {
+    return expectCase(await this.unary('GET_TASK_PUSH_NOTIFICATION_CONFIG', params, options), 'pushConfig');
+  }
+  async listTaskPushNotificationConfig(params: ListTaskPushNotificationConfigsRequest, options?: RequestOptions): Promise<ListTaskPushNotificationConfigsResponse> {
+    return expectCase(await this.unary('LIST_TASK_PUSH_NOTIFICATION_CONFIGS', params, options), 'listPushConfigs');
+  }
+  async deleteTaskPushNotificationConfig(params: DeleteTaskPushNotificationConfigRequest, options?: RequestOptions): Promise<void> {
+    const r = await this.unary('DELETE_TASK_PUSH_NOTIFICATION_CONFIG', params, options);
+    if (r.$case !== 'empty') throw unexpected('DeleteTaskPushNotificationConfig', r);
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------------------------
+
+  private async unary<M extends A2AMethod>(method: M, params: Params<M>, options?: RequestOptions): Promise<A2AResult> {
+    const { retries, retryBackoffMs } = this.runtime.options;
+    const attempts = RETRYABLE.has(method) ? retries + 1 : 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(method, params, options);
+      } catch (err) {
+        const retryable = err instanceof KamfError && err.code === 'A2A_TIMEOUT';
+        if (!retryable || attempt >= attempts || options?.signal?.aborted) throw err;
+        await sleep(retryBackoffMs * 2 ** (attempt - 1), options?.signal);
+      }
+    }
+  }
+
+  private async once<M extends A2AMethod>(method: M, params: Params<M>, options?: RequestOptions): Promise<A2AResult> {
+    const it = this.call(method, params, options);
+    try {
+      const first = await it.next();
+      if (first.done || !first.value) throw unexpected(method, undefined);
+      return first.value;
+    } finally {
+      await it.return(undefined);
+    }
+  }
+
+  private async *stream<M extends A2AMethod>(method: M, params: Params<M>, options?: RequestOptions): AsyncGenerator<StreamResponse, void, undefined> {
+    for await (const r of this.call(method, params, options)) {
+      if (r.$case !== 'streamResponse') throw unexpected(method, r);
+      yield r.value;
+    }
+  }
+
+  /** Sends one request and yields its results in sequence order until end of stream; A2A errors are thrown typed. */
+  private async *call<M extends A2AMethod>(method: M, params: Params<M>, options?: RequestOptions): AsyncGenerator<A2AResult, void, undefined> {
+    const rt = this.runtime;
+    const breaker = rt.breakerFor(this.topic);
+    if (!breaker.allow()) {
+      throw new KamfError('A2A_CIRCUIT_OPEN', `Circuit open for ${this.topic}: too many consecutive failures; retrying in ${breaker.retryInMs()} ms`, {
+        details: { topic: this.topic },
+      });
+    }
+    const signal = options?.signal;
+    if (signal?.aborted) throw aborted(signal);
+    const requestId = randomUUID();
+    const queue: A2AResponse[] = [];
+    let failure: Error | undefined;
+    let wake: (() => void) | undefined;
+    const unregister = rt.inbox.register(requestId, {
+      push: (r) => {
+        queue.push(r);
+        wake?.();
+      },
+      fail: (e) => {
+        failure = e;
+        wake?.();
+      },
+    });
+    const onAbort = () => {
+      failure = aborted(signal!);
+      wake?.();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const timeoutMs = rt.options.timeoutMs;
+      await rt.send(this.topic, this.envelope(requestId, method, params), this.headers(requestId, method, params, options, timeoutMs), keyOf(method, params, requestId));
+      let expected = 0;
+      const early = new Map<number, A2AResponse>();
+      for (;;) {
+        // per-record timeout: for streams this bounds the silence between events, not the whole stream
+        const deadline = Date.now() + timeoutMs;
+        while (queue.length === 0 && !failure) {
+          const left = deadline - Date.now();
+          if (left <= 0) {
+            breaker.failure();
+            throw new KamfError('A2A_TIMEOUT', `No reply from ${this.topic} to ${method} within ${timeoutMs} ms (request ${requestId})`, {
+              details: { topic: this.topic, method, requestId },
+            });
+          }
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, Math.min(left, 1000)).unref();
+          });
+        }
+        if (failure) throw failure;
+        const r = queue.shift()!;
+        breaker.success();
+        // replies of one request come from one producer on a one-partition topic, so they arrive in order;
+        // the sequence check is a guard, not a sort
+        early.set(r.sequence, r);
+        while (early.has(expected)) {
+          const next = early.get(expected)!;
+          early.delete(expected);
+          expected++;
+          if (next.error) throw fromJsonRpcErrorResponse({ jsonrpc: '2.0', id: requestId, error: { code: next.error.code, message: next.error.message, ...(next.error.data !== undefined ? { data: next.error.data as never } : {}) } });
+          if (next.result) yield next.result;
+          if (next.endOfStream) return;
+        }
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      unregister();
+    }
+  }
+
+  private envelope<M extends A2AMethod>(requestId: string, method: M, params: Params<M>): A2ARequest {
+    const tenant = (params as { tenant?: string }).tenant;
+    return { requestId, method, params, ...(tenant ? { tenant } : {}) } as A2ARequest;
+  }
+
+  private headers<M extends A2AMethod>(requestId: string, method: M, params: Params<M>, options: RequestOptions | undefined, timeoutMs: number): IHeaders {
+    const sp = options?.serviceParameters ?? {};
+    const get = (name: string) => Object.entries(sp).find(([k]) => k.toLowerCase() === name)?.[1];
+    const h: IHeaders = {
+      [HEADERS.correlationId]: requestId,
+      [HEADERS.replyTo]: this.runtime.inbox.topic,
+      [HEADERS.method]: method,
+      [HEADERS.version]: get(HEADERS.version) ?? A2A_PROTOCOL_VERSION,
+      [HEADERS.target]: this.card.name,
+      [HEADERS.deadline]: String(Date.now() + timeoutMs),
+      [HEADERS.traceparent]: get(HEADERS.traceparent) ?? newTraceparent(),
+    };
+    const ext = get(HEADERS.extensions);
+    if (ext) h[HEADERS.extensions] = ext;
+    const auth = get(HEADERS.authorization);
+    if (auth) h[HEADERS.authorization] = auth;
+    const tenant = (params as { tenant?: string }).tenant;
+    if (tenant) h[HEADERS.tenant] = tenant;
+    for (const [k, v] of Object.entries(sp)) {
+      const key = k.toLowerCase();
+      if (!(key in h)) h[key] = v;
+    }
+    return h;
+  }
+}
+
+/** Requests of one conversation share a key, so they land on one partition and one server instance, in order. */
+function keyOf(method: A2AMethod, params: unknown, requestId: string): string {
+  if (method === 'SEND_MESSAGE' || method === 'SEND_STREAMING_MESSAGE') {
+    const m = (params as SendMessageRequest).message;
+    return m?.contextId || m?.taskId || requestId;
+  }
+  const p = params as { id?: string; taskId?: string; contextId?: string };
+  return p.id || p.taskId || p.contextId || requestId;
+}
+
+function newTraceparent(): string {
+  const hex = (n: number) => randomUUID().replaceAll('-', '').slice(0, n);
+  return `00-${hex(32)}-${hex(16)}-01`;
+}
+
+function expectCase<C extends A2AResult['$case']>(r: A2AResult, c: C): Extract<A2AResult, { $case: C }> extends { value: infer V } ? V : never {
+  if (r.$case !== c) throw unexpected(c, r);
+  return (r as { value: unknown }).value as never;
+}
+
+function unexpected(what: string, r: A2AResult | undefined): Error {
+  return new KamfError('CODEC_MAPPING_FAILED', `Unexpected reply to ${what}: ${r ? r.$case : 'nothing'}`);
+}
+
+function aborted(signal: AbortSignal): Error {
+  return new KamfError('A2A_ABORTED', `Request aborted${signal.reason ? `: ${String(signal.reason)}` : ''}`, { cause: signal.reason });
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+}

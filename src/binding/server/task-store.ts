@@ -1,0 +1,152 @@
+/**
+ * A TaskStore over the compacted `a2a.tasks` topic, shared by every instance of an agent.
+ *
+ * Each instance keeps an in-memory view of the whole topic (like a Kafka Streams global table) in the SDK's own
+ * InMemoryTaskStore, so tenant/owner scoping, filtering and pagination behave exactly as the SDK defines them.
+ * `save` produces the snapshot (acks=all) and applies it locally at once (read-your-writes); snapshots from other
+ * instances arrive through the consumer. Snapshots carry `savedAt`, made strictly increasing per task, so an
+ * instance never regresses a task to an older snapshot that arrives late.
+ */
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import type { Task, ListTasksRequest, ListTasksResponse } from '@a2a-js/sdk';
+import { InMemoryTaskStore, ServerCallContext, type TaskStore } from '@a2a-js/sdk/server';
+import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { A2ACodec } from '../../codec/index.js';
+import type { TaskSnapshot } from '../../codec/mapping/envelopes.js';
+import { TOPICS } from '../../core/topics.js';
+
+export interface TaskUpdate {
+  task: Task;
+  tenant?: string;
+  owner: string;
+  /** True when the snapshot came from another instance (or an earlier life of this one). */
+  remote: boolean;
+}
+
+export interface KafkaTaskStoreOptions {
+  kafka: Kafka;
+  codec: A2ACodec;
+  topic?: string;
+  /** Used in the consumer group id; each store reads the whole topic. */
+  instanceId?: string;
+}
+
+const ownerOf = (ctx: ServerCallContext | undefined) => ctx?.user?.userName || 'unknown';
+
+function contextFor(tenant: string | undefined, owner: string): ServerCallContext {
+  return new ServerCallContext({
+    ...(tenant ? { tenant } : {}),
+    user: { isAuthenticated: owner !== 'unknown', userName: owner },
+  });
+}
+
+export class KafkaTaskStore implements TaskStore {
+  readonly topic: string;
+  private readonly mem = new InMemoryTaskStore();
+  private readonly savedAt = new Map<string, number>();
+  private readonly byMessageId = new Map<string, { taskId: string; tenant?: string; owner: string }>();
+  private readonly events = new EventEmitter();
+  private readonly consumed = new Map<number, number>();
+  private producer?: Producer;
+  private consumer?: Consumer;
+  private readonly instanceId: string;
+
+  constructor(private readonly opts: KafkaTaskStoreOptions) {
+    this.topic = opts.topic ?? TOPICS.tasks.name;
+    this.instanceId = opts.instanceId ?? randomUUID();
+    this.events.setMaxListeners(0);
+  }
+
+  async start(): Promise<void> {
+    await this.opts.codec.register(this.topic, 'TaskSnapshot');
+    this.producer = this.opts.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await this.producer.connect();
+    this.consumer = this.opts.kafka.consumer({ groupId: `kamf-taskstore-${this.instanceId}`, maxWaitTimeInMs: 50 });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    await this.consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        if (message.value) {
+          try {
+            const snap = await this.opts.codec.decodeTaskSnapshot(message.value);
+            this.apply(snap, true);
+          } catch {
+            // a snapshot we cannot decode is skipped; the next save of that task supersedes it
+          }
+        }
+        this.consumed.set(partition, Number(message.offset));
+      },
+    });
+    await this.catchUp();
+  }
+
+  /** Resolves once every snapshot written before the call has been applied locally. */
+  async catchUp(timeoutMs = 30_000): Promise<void> {
+    const admin = this.opts.kafka.admin();
+    await admin.connect();
+    let ends: Array<{ partition: number; high: string }>;
+    try {
+      ends = await admin.fetchTopicOffsets(this.topic);
+    } finally {
+      await admin.disconnect();
+    }
+    const deadline = Date.now() + timeoutMs;
+    for (const { partition, high } of ends) {
+      const last = Number(high) - 1;
+      while (last >= 0 && (this.consumed.get(partition) ?? -1) < last) {
+        if (Date.now() > deadline) throw new Error(`task store did not catch up with ${this.topic}[${partition}] in ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+  }
+
+  private apply(snap: TaskSnapshot, remote: boolean): boolean {
+    const id = snap.task.id;
+    if ((this.savedAt.get(id) ?? -1) >= snap.savedAt) return false;
+    this.savedAt.set(id, snap.savedAt);
+    const owner = snap.owner ?? 'unknown';
+    void this.mem.save(snap.task, contextFor(snap.tenant, owner));
+    for (const m of snap.task.history ?? []) {
+      if (m.role === 1 /* ROLE_USER */ && m.messageId) this.byMessageId.set(m.messageId, { taskId: id, owner, ...(snap.tenant ? { tenant: snap.tenant } : {}) });
+    }
+    this.events.emit('update', { task: snap.task, owner, remote, ...(snap.tenant ? { tenant: snap.tenant } : {}) } satisfies TaskUpdate);
+    return true;
+  }
+
+  async save(task: Task, context: ServerCallContext): Promise<void> {
+    if (!this.producer) throw new Error('KafkaTaskStore.save before start()');
+    const savedAt = Math.max(Date.now(), (this.savedAt.get(task.id) ?? 0) + 1);
+    const snap: TaskSnapshot = { task: structuredClone(task), owner: ownerOf(context), savedAt, ...(context.tenant ? { tenant: context.tenant } : {}) };
+    const value = await this.opts.codec.encodeTaskSnapshot(this.topic, snap);
+    await this.producer.send({ topic: this.topic, acks: -1, messages: [{ key: task.id, value }] });
+    this.apply(snap, false);
+  }
+
+  load(taskId: string, context: ServerCallContext): Promise<Task | undefined> {
+    return this.mem.load(taskId, context);
+  }
+
+  list(params: ListTasksRequest, context: ServerCallContext): Promise<ListTasksResponse> {
+    return this.mem.list(params, context);
+  }
+
+  /** The task a user message started or continued, for answering redelivered requests without running them again. */
+  async findByMessageId(messageId: string): Promise<{ task: Task; context: ServerCallContext } | undefined> {
+    const ref = this.byMessageId.get(messageId);
+    if (!ref) return undefined;
+    const context = contextFor(ref.tenant, ref.owner);
+    const task = await this.mem.load(ref.taskId, context);
+    return task ? { task, context } : undefined;
+  }
+
+  onUpdate(listener: (u: TaskUpdate) => void): () => void {
+    this.events.on('update', listener);
+    return () => this.events.off('update', listener);
+  }
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { PartitionOffsets } from '../../src/binding/server/offsets.js';
+import { Semaphore } from '../../src/core/semaphore.js';
+
+describe('PartitionOffsets', () => {
+  it('commits only the contiguous finished prefix', () => {
+    const o = new PartitionOffsets();
+    for (const off of ['10', '11', '12', '13']) o.begin(0, off);
+    expect(o.finish(0, '12')).toBeUndefined(); // 10 still running
+    expect(o.finish(0, '11')).toBeUndefined();
+    expect(o.finish(0, '10')).toBe('13'); // 10,11,12 done: next to read is 13
+    expect(o.inFlight()).toBe(1);
+    expect(o.finish(0, '13')).toBe('14');
+    expect(o.inFlight()).toBe(0);
+  });
+
+  it('keeps partitions apart', () => {
+    const o = new PartitionOffsets();
+    o.begin(0, '5');
+    o.begin(1, '7');
+    expect(o.finish(1, '7')).toBe('8');
+    expect(o.finish(0, '5')).toBe('6');
+  });
+
+  it('handles gaps in offsets (compaction, transactions)', () => {
+    const o = new PartitionOffsets();
+    o.begin(0, '3');
+    o.begin(0, '9');
+    expect(o.finish(0, '9')).toBeUndefined();
+    expect(o.finish(0, '3')).toBe('10');
+  });
+});
+
+describe('Semaphore', () => {
+  it('never lets more than `limit` run', async () => {
+    const s = new Semaphore(3);
+    let running = 0;
+    let peak = 0;
+    await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const release = await s.acquire();
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setTimeout(r, i % 3));
+        running--;
+        release();
+      }),
+    );
+    expect(peak).toBe(3);
+    expect(s.inUse).toBe(0);
+  });
+});
