@@ -11,7 +11,7 @@ export interface TopicSpec {
 export const TOPICS = {
   ingress: { name: 'a2a.ingress', recordType: 'A2ARequest', compacted: false, partitions: 6, description: 'requests in front of the router stage' },
   tasks: { name: 'a2a.tasks', recordType: 'TaskSnapshot', compacted: true, partitions: 6, description: 'task snapshots, the durable task store' },
-  registry: { name: 'agent.registry', recordType: 'AgentRegistration', compacted: true, partitions: 1, description: 'Agent Cards and liveness, key = agent name' },
+  registry: { name: 'agent.registry', recordType: 'AgentRegistration', compacted: true, partitions: 1, description: 'Agent Cards and liveness, key = <agent name>/<instance id>' },
   dlq: { name: 'a2a.dlq', compacted: false, partitions: 1, description: 'poison or undeliverable records, reason in headers' },
 } as const satisfies Record<string, TopicSpec>;
 

@@ -1,0 +1,24 @@
+/** Shared start-up of the runnable agents: config from file/env, and per-process overrides from KAMF_AGENT_*. */
+import type { AgentExecutor } from '@a2a-js/sdk/server';
+import { loadConfig } from '../src/core/config.js';
+import { serveAgent, stopOnSignals, type ServeAgentOptions, type RunningAgent } from '../src/binding/serve.js';
+
+export async function runAgentFromEnv(defaults: Pick<ServeAgentOptions, 'name' | 'description' | 'skills'>, executor: AgentExecutor): Promise<RunningAgent> {
+  const env = process.env;
+  const agent = await serveAgent({
+    config: loadConfig(),
+    ...defaults,
+    name: env.KAMF_AGENT_NAME ?? defaults.name,
+    executor,
+    ...(env.KAMF_AGENT_CONCURRENCY ? { concurrency: Number(env.KAMF_AGENT_CONCURRENCY) } : {}),
+    ...(env.KAMF_AGENT_INSTANCE ? { instanceId: env.KAMF_AGENT_INSTANCE } : {}),
+    topics: {
+      ...(env.KAMF_TASKS_TOPIC ? { tasks: env.KAMF_TASKS_TOPIC } : {}),
+      ...(env.KAMF_DLQ_TOPIC ? { dlq: env.KAMF_DLQ_TOPIC } : {}),
+      ...(env.KAMF_REGISTRY_TOPIC ? { registry: env.KAMF_REGISTRY_TOPIC } : {}),
+    },
+  });
+  stopOnSignals(() => agent.stop());
+  process.stderr.write(`agent ${agent.name} (instance ${agent.server.instanceId}) serving ${agent.server.requestTopics.join(', ')}\n`);
+  return agent;
+}

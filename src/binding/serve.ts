@@ -1,0 +1,122 @@
+/**
+ * Runs one agent instance on the mesh: its request topic, the Kafka server around the SDK handler, and its
+ * registry entry (card + liveness). `stop()` is the graceful shutdown: announce DRAINING, stop fetching, let
+ * running requests finish, then tombstone the registry entry.
+ */
+import type { AgentCard } from '@a2a-js/sdk';
+import type { AgentExecutor } from '@a2a-js/sdk/server';
+import { kafkaAgentCard, type CardInput } from '../agent-kit/card.js';
+import { ensureTopics } from '../core/admin.js';
+import type { KamfConfig } from '../core/config.js';
+import { TOPICS, agentRequestTopic } from '../core/topics.js';
+import { connectMesh, type MeshConnection } from './mesh.js';
+import { AgentPublisher } from './registry/index.js';
+import { KafkaAgentServer } from './server/server.js';
+
+export interface ServeAgentOptions {
+  config: KamfConfig;
+  /** Routing name: the agent listens on agent.<name>.requests. */
+  name: string;
+  description: string;
+  skills: CardInput['skills'];
+  executor: AgentExecutor;
+  /** Extra card fields (version, capabilities...) merged over the generated card. */
+  card?: Partial<AgentCard>;
+  concurrency?: number;
+  /** Partitions of the request topic when KAMF creates it (more partitions: more instances can share the work). */
+  partitions?: number;
+  topics?: { tasks?: string; dlq?: string; registry?: string };
+  instanceId?: string;
+  heartbeatMs?: number;
+  mesh?: MeshConnection;
+}
+
+export interface RunningAgent {
+  name: string;
+  card: AgentCard;
+  server: KafkaAgentServer;
+  publisher: AgentPublisher;
+  mesh: MeshConnection;
+  /** Republish the card (e.g. after the agent's MCP tools changed). */
+  updateCard(card: AgentCard): Promise<void>;
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function serveAgent(opts: ServeAgentOptions): Promise<RunningAgent> {
+  const mesh = opts.mesh ?? connectMesh(opts.config, undefined, `kamf-agent-${opts.name}`);
+  const tasks = opts.topics?.tasks ?? TOPICS.tasks.name;
+  const dlq = opts.topics?.dlq ?? TOPICS.dlq.name;
+  const registry = opts.topics?.registry ?? TOPICS.registry.name;
+  const requestTopic = agentRequestTopic(opts.name);
+  await ensureTopics(mesh.kafka, [
+    { name: requestTopic, partitions: opts.partitions ?? 6, compacted: false },
+    { name: tasks, partitions: TOPICS.tasks.partitions, compacted: true },
+    { name: dlq, partitions: TOPICS.dlq.partitions, compacted: false },
+    { name: registry, partitions: TOPICS.registry.partitions, compacted: true },
+  ]);
+  let card: AgentCard = {
+    ...kafkaAgentCard({ name: opts.name, description: opts.description, skills: opts.skills, brokers: mesh.endpoints.brokers }),
+    ...opts.card,
+  };
+  const server = new KafkaAgentServer({
+    kafka: mesh.kafka,
+    codec: mesh.codec,
+    agentName: opts.name,
+    card,
+    executor: opts.executor,
+    tasksTopic: tasks,
+    dlqTopic: dlq,
+    ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+    ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),
+  });
+  await server.start();
+  const publisher = new AgentPublisher({
+    connection: { kafka: mesh.kafka, codec: mesh.codec },
+    agentName: opts.name,
+    card,
+    instanceId: server.instanceId,
+    topic: registry,
+    ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}),
+  });
+  await publisher.start();
+  let stopped = false;
+  return {
+    name: opts.name,
+    get card() {
+      return card;
+    },
+    server,
+    publisher,
+    mesh,
+    async updateCard(next: AgentCard) {
+      card = next;
+      await publisher.updateCard(next);
+    },
+    async stop(graceMs = 15_000) {
+      if (stopped) return;
+      stopped = true;
+      await publisher.drain().catch(() => {});
+      await server.stop(graceMs);
+      await publisher.stop();
+    },
+  };
+}
+
+/** Ctrl-C / SIGTERM: shut down gracefully once; a second signal exits at once. */
+export function stopOnSignals(stop: () => Promise<void>, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    log(`${signal}: finishing running requests, then leaving the registry (again to force)`);
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log(`shutdown failed: ${(err as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
