@@ -28,7 +28,8 @@ export class SlowExecutor implements AgentExecutor {
         }
         await new Promise((r) => setTimeout(r, Math.min(50, Math.max(1, until - Date.now()))));
       }
-      bus.publish(artifactEvent(ctx, { artifactId: 'result', parts: [textPart(`worked ${ms} ms`)] }));
+      const where = ctx.context.state.get('kamf.instance');
+      bus.publish(artifactEvent(ctx, { artifactId: 'result', parts: [textPart(`worked ${ms} ms`)], metadata: where ? { instance: String(where) } : undefined }));
       bus.publish(statusEvent(ctx, TaskStates.completed, `worked ${ms} ms`));
       this.completions.set(id, (this.completions.get(id) ?? 0) + 1);
       bus.finished();

@@ -25,6 +25,7 @@ import type { A2ACodec } from '../../codec/index.js';
 import type { A2ARequest, A2AResponse, A2AResult, A2AMethod } from '../../codec/mapping/envelopes.js';
 import { agentRequestTopic, TOPICS } from '../../core/topics.js';
 import { Semaphore } from '../../core/semaphore.js';
+import { BatchingProducer } from '../../core/batching-producer.js';
 import { A2A_PROTOCOL_VERSION, HEADERS, KAFKA_BINDING_URI, readHeaders, type Headers } from '../protocol.js';
 import { BINDING_ERROR, errorOf } from './errors.js';
 import { PartitionOffsets } from './offsets.js';
@@ -46,6 +47,8 @@ export interface KafkaAgentServerOptions {
   tasksTopic?: string;
   dlqTopic?: string;
   instanceId?: string;
+  /** How often finished requests' offsets are committed. Default 100 ms. */
+  commitIntervalMs?: number;
   /** Observability hook: one call per handled record. */
   onRecord?: (e: { method?: A2AMethod; requestId?: string; ok: boolean; error?: string; ms: number }) => void;
 }
@@ -55,6 +58,10 @@ interface ReplyTarget {
   correlationId: string;
   method: A2AMethod;
 }
+
+/** ServerCallContext.state keys set by the Kafka binding. */
+export const STATE_HEADERS_KEY = 'headers';
+export const STATE_INSTANCE_KEY = 'kamf.instance';
 
 const TERMINAL_OR_INTERRUPTED = new Set([3, 4, 5, 6, 7, 8]);
 
@@ -69,7 +76,10 @@ export class KafkaAgentServer {
   private readonly inFlightMessages = new Map<string, Promise<void>>();
   private consumer?: Consumer;
   private producer?: Producer;
+  private sender?: BatchingProducer;
   private stopping = false;
+  private readonly toCommit = new Map<string, { topic: string; partition: number; offset: string }>();
+  private commitTimer?: NodeJS.Timeout;
   private needsCatchUp = true;
   private unsubscribeCancels?: () => void;
   readonly stats = { handled: 0, failed: 0, deadLettered: 0, deduplicated: 0 };
@@ -107,8 +117,9 @@ export class KafkaAgentServer {
     for (const t of this.requestTopics) await this.opts.codec.register(t, 'A2ARequest');
     await this.store.start();
     this.unsubscribeCancels = publishRemoteCancels(this.store, this.busManager, this.opts.executor);
-    this.producer = this.opts.kafka.producer({ allowAutoTopicCreation: false });
+    this.producer = this.opts.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
+    this.sender = new BatchingProducer(this.producer);
     const consumer = this.opts.kafka.consumer({
       groupId: this.groupId,
       maxWaitTimeInMs: 50,
@@ -123,6 +134,7 @@ export class KafkaAgentServer {
       this.needsCatchUp = true;
     });
     for (const topic of this.requestTopics) await consumer.subscribe({ topic, fromBeginning: true });
+    this.commitTimer = setInterval(() => void this.flushCommits(), this.opts.commitIntervalMs ?? 100);
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -134,14 +146,14 @@ export class KafkaAgentServer {
         }
         for (const message of batch.messages) {
           if (!isRunning() || isStale() || this.stopping) break;
-          const release = await this.slots.acquire();
+          const release = await this.acquireSlot(heartbeat);
           this.offsets.begin(batch.partition, message.offset);
           resolveOffset(message.offset); // fetch position only; commits happen in finish()
           void this.handle(batch.topic, batch.partition, message)
             .catch(() => {})
             .finally(() => {
               release();
-              void this.finish(batch.topic, batch.partition, message.offset);
+              this.finish(batch.topic, batch.partition, message.offset);
             });
           await heartbeat();
         }
@@ -149,11 +161,29 @@ export class KafkaAgentServer {
     });
   }
 
-  private async finish(topic: string, partition: number, offset: string): Promise<void> {
+  /** Waits for a free slot, heartbeating meanwhile: kafkajs only heartbeats when asked, and a full agent must not be evicted. */
+  private async acquireSlot(heartbeat: () => Promise<void>): Promise<() => void> {
+    const slot = this.slots.acquire();
+    for (;;) {
+      const timer = new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000).unref());
+      const release = await Promise.race([slot, timer]);
+      if (release) return release;
+      await heartbeat().catch(() => {});
+    }
+  }
+
+  private finish(topic: string, partition: number, offset: string): void {
     const commit = this.offsets.finish(partition, offset);
-    if (commit === undefined || !this.consumer) return;
+    if (commit !== undefined) this.toCommit.set(`${topic}\u0000${partition}`, { topic, partition, offset: commit });
+  }
+
+  /** Commits what finished, at most every `commitIntervalMs`: one OffsetCommit per interval, not one per request. */
+  private async flushCommits(): Promise<void> {
+    if (this.toCommit.size === 0 || !this.consumer) return;
+    const offsets = [...this.toCommit.values()];
+    this.toCommit.clear();
     try {
-      await this.consumer.commitOffsets([{ topic, partition, offset: commit }]);
+      await this.consumer.commitOffsets(offsets);
     } catch {
       // partition moved to another instance: it will redeliver, and the task store answers duplicates
     }
@@ -210,7 +240,11 @@ export class KafkaAgentServer {
       requestedVersion: headers[HEADERS.version] ?? '0.3',
       ...(extensions?.length ? { requestedExtensions: extensions as never } : {}),
       ...(tenant ? { tenant } : {}),
-      state: new Map<string, unknown>([['kafka.headers', headers]]) as never,
+      // same key the SDK's HTTP transports use for request headers, plus where the request ran
+      state: new Map<string, unknown>([
+        [STATE_HEADERS_KEY, headers],
+        [STATE_INSTANCE_KEY, this.instanceId],
+      ]),
     });
   }
 
@@ -302,7 +336,7 @@ export class KafkaAgentServer {
     };
     const value = await this.opts.codec.encodeA2AResponse(target.topic, response);
     const headers: IHeaders = { [HEADERS.correlationId]: target.correlationId, [HEADERS.version]: A2A_PROTOCOL_VERSION };
-    await this.producer!.send({ topic: target.topic, messages: [{ key: target.correlationId, value, headers }] });
+    await this.sender!.send(target.topic, { key: target.correlationId, value, headers });
   }
 
   private async deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string, code: string): Promise<void> {
@@ -315,7 +349,7 @@ export class KafkaAgentServer {
       [HEADERS.dlqPartition]: String(partition),
       [HEADERS.dlqOffset]: message.offset,
     };
-    await this.producer!.send({ topic: this.dlqTopic, messages: [{ key: message.key, value: message.value, headers }] });
+    await this.sender!.send(this.dlqTopic, { key: message.key, value: message.value, headers });
   }
 
   /**
@@ -328,6 +362,8 @@ export class KafkaAgentServer {
       this.consumer.pause(this.requestTopics.map((topic) => ({ topic })));
       const deadline = Date.now() + graceMs;
       while (this.slots.inUse > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      clearInterval(this.commitTimer);
+      await this.flushCommits();
       await this.consumer.disconnect();
     }
     this.unsubscribeCancels?.();

@@ -1,8 +1,8 @@
 /**
  * A TaskStore over the compacted `a2a.tasks` topic, shared by every instance of an agent.
  *
- * Each instance keeps an in-memory view of the whole topic (like a Kafka Streams global table) in the SDK's own
- * InMemoryTaskStore, so tenant/owner scoping, filtering and pagination behave exactly as the SDK defines them.
+ * Each instance keeps an in-memory view of the whole topic (like a Kafka Streams global table), compact (Avro
+ * bodies, see compact-tasks.ts) and scoped, filtered and paged the way the SDK's InMemoryTaskStore does it.
  * `save` produces the snapshot (acks=all) and applies it locally at once (read-your-writes); snapshots from other
  * instances arrive through the consumer. Snapshots carry `savedAt`, made strictly increasing per task, so an
  * instance never regresses a task to an older snapshot that arrives late.
@@ -10,11 +10,13 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Task, ListTasksRequest, ListTasksResponse } from '@a2a-js/sdk';
-import { InMemoryTaskStore, ServerCallContext, type TaskStore } from '@a2a-js/sdk/server';
+import { ServerCallContext, type TaskStore } from '@a2a-js/sdk/server';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { A2ACodec } from '../../codec/index.js';
 import type { TaskSnapshot } from '../../codec/mapping/envelopes.js';
 import { TOPICS } from '../../core/topics.js';
+import { CompactTaskView } from './compact-tasks.js';
+import { BatchingProducer } from '../../core/batching-producer.js';
 
 export interface TaskUpdate {
   task: Task;
@@ -43,12 +45,13 @@ function contextFor(tenant: string | undefined, owner: string): ServerCallContex
 
 export class KafkaTaskStore implements TaskStore {
   readonly topic: string;
-  private readonly mem = new InMemoryTaskStore();
+  private readonly view = new CompactTaskView();
   private readonly savedAt = new Map<string, number>();
   private readonly byMessageId = new Map<string, { taskId: string; tenant?: string; owner: string }>();
   private readonly events = new EventEmitter();
   private readonly consumed = new Map<number, number>();
   private producer?: Producer;
+  private sender?: BatchingProducer;
   private consumer?: Consumer;
   private readonly instanceId: string;
 
@@ -60,12 +63,16 @@ export class KafkaTaskStore implements TaskStore {
 
   async start(): Promise<void> {
     await this.opts.codec.register(this.topic, 'TaskSnapshot');
+    // one request in flight keeps each task's snapshots in order; the batching sender keeps that fast
     this.producer = this.opts.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
+    this.sender = new BatchingProducer(this.producer);
     this.consumer = this.opts.kafka.consumer({ groupId: `kamf-taskstore-${this.instanceId}`, maxWaitTimeInMs: 50 });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    // never commit: every start must read the whole topic, even with a reused instance id
     await this.consumer.run({
+      autoCommit: false,
       eachMessage: async ({ partition, message }) => {
         if (message.value) {
           try {
@@ -104,6 +111,10 @@ export class KafkaTaskStore implements TaskStore {
   async stop(): Promise<void> {
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
+    // the group only ever held a membership, no offsets; do not leave it behind
+    const admin = this.opts.kafka.admin();
+    await admin.connect().then(() => admin.deleteGroups([`kamf-taskstore-${this.instanceId}`])).catch(() => {});
+    await admin.disconnect().catch(() => {});
   }
 
   private apply(snap: TaskSnapshot, remote: boolean): boolean {
@@ -111,7 +122,7 @@ export class KafkaTaskStore implements TaskStore {
     if ((this.savedAt.get(id) ?? -1) >= snap.savedAt) return false;
     this.savedAt.set(id, snap.savedAt);
     const owner = snap.owner ?? 'unknown';
-    void this.mem.save(snap.task, contextFor(snap.tenant, owner));
+    this.view.put(snap.task, snap.tenant, owner);
     for (const m of snap.task.history ?? []) {
       if (m.role === 1 /* ROLE_USER */ && m.messageId) this.byMessageId.set(m.messageId, { taskId: id, owner, ...(snap.tenant ? { tenant: snap.tenant } : {}) });
     }
@@ -120,20 +131,25 @@ export class KafkaTaskStore implements TaskStore {
   }
 
   async save(task: Task, context: ServerCallContext): Promise<void> {
-    if (!this.producer) throw new Error('KafkaTaskStore.save before start()');
+    if (!this.sender) throw new Error('KafkaTaskStore.save before start()');
     const savedAt = Math.max(Date.now(), (this.savedAt.get(task.id) ?? 0) + 1);
     const snap: TaskSnapshot = { task: structuredClone(task), owner: ownerOf(context), savedAt, ...(context.tenant ? { tenant: context.tenant } : {}) };
     const value = await this.opts.codec.encodeTaskSnapshot(this.topic, snap);
-    await this.producer.send({ topic: this.topic, acks: -1, messages: [{ key: task.id, value }] });
+    await this.sender.send(this.topic, { key: task.id, value });
     this.apply(snap, false);
   }
 
-  load(taskId: string, context: ServerCallContext): Promise<Task | undefined> {
-    return this.mem.load(taskId, context);
+  async load(taskId: string, context: ServerCallContext): Promise<Task | undefined> {
+    return this.view.get(taskId, context.tenant, ownerOf(context));
   }
 
-  list(params: ListTasksRequest, context: ServerCallContext): Promise<ListTasksResponse> {
-    return this.mem.list(params, context);
+  async list(params: ListTasksRequest, context: ServerCallContext): Promise<ListTasksResponse> {
+    return this.view.list(params, context.tenant, ownerOf(context));
+  }
+
+  /** Tasks held in memory (all scopes). */
+  get size(): number {
+    return this.view.size;
   }
 
   /** The task a user message started or continued, for answering redelivered requests without running them again. */
@@ -141,7 +157,7 @@ export class KafkaTaskStore implements TaskStore {
     const ref = this.byMessageId.get(messageId);
     if (!ref) return undefined;
     const context = contextFor(ref.tenant, ref.owner);
-    const task = await this.mem.load(ref.taskId, context);
+    const task = this.view.get(ref.taskId, ref.tenant, ref.owner);
     return task ? { task, context } : undefined;
   }
 

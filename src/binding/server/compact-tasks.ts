@@ -1,0 +1,94 @@
+/**
+ * The in-memory view of `a2a.tasks`, kept compact: each task is held as its Avro body (a few hundred bytes) plus
+ * the fields that filtering and sorting need, and decoded only when read. A live JS object graph per task would
+ * cost ten times more, and the view holds every task the topic retains.
+ *
+ * Scoping, filtering, ordering and pagination follow the SDK's InMemoryTaskStore (tenant -> owner -> task; newest
+ * status timestamp first, then id), so GetTask / ListTasks answer exactly as the SDK's own store would.
+ */
+import type { ListTasksRequest, ListTasksResponse, Task } from '@a2a-js/sdk';
+import { decodeBody, encodeBody, fromAvro, getRecordType, toAvro } from '../../codec/index.js';
+
+interface Entry {
+  id: string;
+  contextId: string;
+  state: number;
+  timestamp: string;
+  body: Buffer;
+}
+
+const DEFAULT_PAGE_SIZE = 50;
+
+export class CompactTaskView {
+  private readonly scopes = new Map<string, Map<string, Entry>>();
+
+  private static scope(tenant: string | undefined, owner: string): string {
+    return `${tenant ?? ''}\u0000${owner}`;
+  }
+
+  put(task: Task, tenant: string | undefined, owner: string): void {
+    const key = CompactTaskView.scope(tenant, owner);
+    let bucket = this.scopes.get(key);
+    if (!bucket) this.scopes.set(key, (bucket = new Map()));
+    bucket.set(task.id, {
+      id: task.id,
+      contextId: task.contextId,
+      state: task.status?.state ?? 0,
+      timestamp: task.status?.timestamp ?? '',
+      body: encodeBody('Task', toAvro('Task', task)),
+    });
+  }
+
+  get(taskId: string, tenant: string | undefined, owner: string): Task | undefined {
+    const e = this.scopes.get(CompactTaskView.scope(tenant, owner))?.get(taskId);
+    return e ? decode(e) : undefined;
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const b of this.scopes.values()) n += b.size;
+    return n;
+  }
+
+  list(params: ListTasksRequest, tenant: string | undefined, owner: string): ListTasksResponse {
+    const pageSize = params.pageSize ?? DEFAULT_PAGE_SIZE;
+    let entries = [...(this.scopes.get(CompactTaskView.scope(tenant, owner))?.values() ?? [])];
+    if (params.contextId) entries = entries.filter((e) => e.contextId === params.contextId);
+    if (params.status !== undefined && params.status !== 0) entries = entries.filter((e) => e.state === params.status);
+    if (params.statusTimestampAfter) {
+      const after = new Date(params.statusTimestampAfter).getTime();
+      entries = entries.filter((e) => e.timestamp && new Date(e.timestamp).getTime() > after);
+    }
+    entries.sort((a, b) => (b.timestamp !== a.timestamp ? b.timestamp.localeCompare(a.timestamp) : b.id.localeCompare(a.id)));
+    const totalSize = entries.length;
+    if (params.pageToken) {
+      const cursor = decodeToken(params.pageToken);
+      const at = cursor ? entries.findIndex((e) => e.timestamp === cursor.timestamp && e.id === cursor.id) : -1;
+      entries = at === -1 ? [] : entries.slice(at + 1);
+    }
+    const page = entries.slice(0, pageSize);
+    const tasks = page.map((e) => {
+      const t = decode(e);
+      if (!params.includeArtifacts) t.artifacts = [];
+      return t;
+    });
+    const last = page.at(-1);
+    const nextPageToken = last && entries.length > page.length ? encodeToken(last.timestamp, last.id) : '';
+    return { tasks, nextPageToken, pageSize, totalSize };
+  }
+}
+
+function decode(e: Entry): Task {
+  return fromAvro('Task', decodeBody(getRecordType('Task'), e.body));
+}
+
+const encodeToken = (timestamp: string, id: string) => Buffer.from(JSON.stringify({ timestamp, id })).toString('base64url');
+
+function decodeToken(token: string): { timestamp: string; id: string } | undefined {
+  try {
+    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { timestamp?: unknown; id?: unknown };
+    return typeof v.timestamp === 'string' && typeof v.id === 'string' ? { timestamp: v.timestamp, id: v.id } : undefined;
+  } catch {
+    return undefined;
+  }
+}
