@@ -2,6 +2,7 @@
 export * from './protocol.js';
 export { connectMesh, type MeshConnection } from './mesh.js';
 export { KafkaAgentServer, type KafkaAgentServerOptions } from './server/server.js';
+export { UnauthenticatedError, BINDING_ERROR, errorOf } from './server/errors.js';
 export { KafkaTaskStore, type KafkaTaskStoreOptions, type TaskUpdate } from './server/task-store.js';
 export { KafkaClientRuntime, type KafkaClientOptions } from './client/runtime.js';
 export { KafkaTransport } from './client/transport.js';

@@ -11,7 +11,7 @@ import type { KamfConfig } from '../core/config.js';
 import { TOPICS, agentRequestTopic } from '../core/topics.js';
 import { connectMesh, type MeshConnection } from './mesh.js';
 import { AgentPublisher } from './registry/index.js';
-import { KafkaAgentServer } from './server/server.js';
+import { KafkaAgentServer, type KafkaAgentServerOptions } from './server/server.js';
 
 export interface ServeAgentOptions {
   config: KamfConfig;
@@ -29,6 +29,8 @@ export interface ServeAgentOptions {
   instanceId?: string;
   heartbeatMs?: number;
   mesh?: MeshConnection;
+  /** See KafkaAgentServerOptions.authenticate. */
+  authenticate?: KafkaAgentServerOptions['authenticate'];
 }
 
 export interface RunningAgent {
@@ -68,6 +70,7 @@ export async function serveAgent(opts: ServeAgentOptions): Promise<RunningAgent>
     dlqTopic: dlq,
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
     ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),
+    ...(opts.authenticate ? { authenticate: opts.authenticate } : {}),
   });
   await server.start();
   const publisher = new AgentPublisher({

@@ -9,9 +9,21 @@ export const BINDING_ERROR = {
   /** The envelope decoded but is not a valid request (e.g. params missing for the method). */
   invalidRequest: -32600,
   internal: -32603,
+  /** Credentials missing or not accepted (the binding's counterpart of HTTP 401). */
+  unauthenticated: -32040,
 } as const;
 
+/** Thrown by an `authenticate` hook to refuse a request; the caller receives code -32040. */
+export class UnauthenticatedError extends Error {
+  readonly code = BINDING_ERROR.unauthenticated;
+  constructor(message = 'Unauthenticated: missing or invalid credentials') {
+    super(message);
+    this.name = 'UnauthenticatedError';
+  }
+}
+
 export function errorOf(err: unknown): A2AError {
+  if (err instanceof UnauthenticatedError) return { code: err.code, message: err.message };
   const e = toJsonRpcError(err);
   return { code: e.code, message: e.message, ...(e.data !== undefined ? { data: e.data } : {}) };
 }

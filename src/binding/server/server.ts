@@ -19,6 +19,7 @@ import {
   validateVersion,
   type AgentExecutor,
   type A2ARequestHandler,
+  type User,
 } from '@a2a-js/sdk/server';
 import type { Consumer, Kafka, KafkaMessage, Producer, IHeaders } from 'kafkajs';
 import type { A2ACodec } from '../../codec/index.js';
@@ -47,6 +48,11 @@ export interface KafkaAgentServerOptions {
   tasksTopic?: string;
   dlqTopic?: string;
   instanceId?: string;
+  /**
+   * Maps request headers (the `authorization` header above all) to a user. Throw `unauthenticated(...)` to refuse
+   * the request. Without it every caller is the SDK's unauthenticated user.
+   */
+  authenticate?: (headers: Headers) => Promise<User | undefined> | User | undefined;
   /** How often finished requests' offsets are committed. Default 100 ms. */
   commitIntervalMs?: number;
   /** Observability hook: one call per handled record. */
@@ -221,7 +227,7 @@ export class KafkaAgentServer {
       return; // the caller stopped waiting; running it now would only waste the agent's time
     }
     try {
-      const context = this.contextFrom(headers, request);
+      const context = await this.contextFrom(headers, request);
       validateVersion(context.requestedVersion, this.opts.card, KAFKA_BINDING_URI);
       await this.dispatch(request, context, target);
       this.stats.handled++;
@@ -233,13 +239,16 @@ export class KafkaAgentServer {
     }
   }
 
-  private contextFrom(headers: Headers, request: A2ARequest): ServerCallContext {
+  private async contextFrom(headers: Headers, request: A2ARequest): Promise<ServerCallContext> {
+    // credentials travel in the authorization header; the agent decides who that is (tasks are scoped per user)
+    const user = this.opts.authenticate ? await this.opts.authenticate(headers) : undefined;
     const extensions = headers[HEADERS.extensions]?.split(',').map((s) => s.trim()).filter(Boolean);
     const tenant = request.tenant ?? headers[HEADERS.tenant];
     return new ServerCallContext({
       requestedVersion: headers[HEADERS.version] ?? '0.3',
       ...(extensions?.length ? { requestedExtensions: extensions as never } : {}),
       ...(tenant ? { tenant } : {}),
+      ...(user ? { user } : {}),
       // same key the SDK's HTTP transports use for request headers, plus where the request ran
       state: new Map<string, unknown>([
         [STATE_HEADERS_KEY, headers],
@@ -261,7 +270,7 @@ export class KafkaAgentServer {
           // the same request arriving twice at once (redelivery during a rebalance) runs once
           const running = this.inFlightMessages.get(messageId);
           if (running) await running;
-          const known = await this.store.findByMessageId(messageId);
+          const known = await this.store.findByMessageId(messageId, ctx);
           if (known && TERMINAL_OR_INTERRUPTED.has(known.task.status?.state ?? 0)) {
             this.stats.deduplicated++;
             if (request.method === 'SEND_MESSAGE') return unary({ $case: 'sendMessage', value: { payload: { $case: 'task', value: known.task } } });

@@ -153,9 +153,10 @@ export class KafkaTaskStore implements TaskStore {
   }
 
   /** The task a user message started or continued, for answering redelivered requests without running them again. */
-  async findByMessageId(messageId: string): Promise<{ task: Task; context: ServerCallContext } | undefined> {
+  async findByMessageId(messageId: string, caller: ServerCallContext): Promise<{ task: Task; context: ServerCallContext } | undefined> {
     const ref = this.byMessageId.get(messageId);
-    if (!ref) return undefined;
+    // another user's (or tenant's) message id is not a duplicate of this one: never answer with their task
+    if (!ref || ref.owner !== ownerOf(caller) || (ref.tenant ?? undefined) !== (caller.tenant ?? undefined)) return undefined;
     const context = contextFor(ref.tenant, ref.owner);
     const task = this.view.get(ref.taskId, ref.tenant, ref.owner);
     return task ? { task, context } : undefined;
