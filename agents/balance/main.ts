@@ -1,0 +1,8 @@
+/** Runnable coordinator: `node --import tsx agents/balance/main.ts`. */
+import { loadConfig } from '../../src/core/config.js';
+import { stopOnSignals } from '../../src/binding/serve.js';
+import { startBalanceAgent } from './agent.js';
+
+const agent = await startBalanceAgent({ config: loadConfig(), ...(process.env.KAMF_AGENT_NAME ? { name: process.env.KAMF_AGENT_NAME } : {}) });
+stopOnSignals(() => agent.stop());
+process.stderr.write(`agent ${agent.name} (instance ${agent.server.instanceId}) serving ${agent.server.requestTopics.join(', ')}\n`);

@@ -1,0 +1,95 @@
+/**
+ * The mesh as a tool box: every skill of every live agent in the registry, as planner tools (`<agent>/<skill>`),
+ * and a way to call one over Kafka with the SDK client. The coordinator plans over these exactly as a tool agent
+ * plans over its MCP tools, so nobody hard-codes another agent's address.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Message, Task } from '@a2a-js/sdk';
+import type { Client } from '@a2a-js/sdk/client';
+import type { KafkaClientRuntime } from '../binding/client/runtime.js';
+import type { AgentDirectory, LiveAgent } from '../binding/registry/index.js';
+import { textPart } from './events.js';
+import type { PlannableTool } from './planner/types.js';
+import { skillSchemas } from './skills.js';
+import { RESULT_KIND, dataOf, dataPart } from './tool-agent.js';
+
+export interface SkillCallResult {
+  agent: string;
+  skill: string;
+  args: Record<string, unknown>;
+  task: Task | undefined;
+  state: number;
+  text: string;
+  /** Structured results the agent attached (one per tool it called). */
+  results: Array<{ tool: string; args: Record<string, unknown>; result: unknown }>;
+  /** When INPUT_REQUIRED: the agent's question. */
+  question?: string;
+  startedAt: number;
+  endedAt: number;
+}
+
+export function meshTools(agents: LiveAgent[], exclude: string[] = []): PlannableTool[] {
+  return agents
+    .filter((a) => !exclude.includes(a.agentName))
+    .flatMap((a) => {
+      const schemas = skillSchemas(a.card);
+      return a.card.skills.map((s) => ({
+        id: `${a.agentName}/${s.id}`,
+        name: s.id,
+        description: `${s.description} (${a.card.description})`,
+        examples: s.examples,
+        inputSchema: (schemas[s.id] as PlannableTool['inputSchema']) ?? { type: 'object', properties: { query: { type: 'string' } } },
+      }));
+    });
+}
+
+const textOfMessage = (m: Message | undefined) =>
+  (m?.parts ?? [])
+    .map((p) => (p.content?.$case === 'text' ? p.content.value : ''))
+    .join('')
+    .trim();
+
+export class MeshCaller {
+  private readonly clients = new Map<string, Promise<Client>>();
+
+  constructor(
+    private readonly runtime: KafkaClientRuntime,
+    private readonly directory: AgentDirectory,
+  ) {}
+
+  private client(agent: string): Promise<Client> {
+    let c = this.clients.get(agent);
+    if (!c) {
+      const live = this.directory.get(agent);
+      if (!live) return Promise.reject(new Error(`agent ${agent} is not in the registry`));
+      c = this.runtime.clientFactory().createFromAgentCard(live.card);
+      this.clients.set(agent, c);
+    }
+    return c;
+  }
+
+  /** Calls `<agent>/<skill>` with arguments (a data part naming the tool, so the agent need not re-plan). */
+  async call(toolId: string, args: Record<string, unknown>, options: { text?: string; signal?: AbortSignal } = {}): Promise<SkillCallResult> {
+    const [agent, skill] = toolId.split('/') as [string, string];
+    const startedAt = Date.now();
+    const client = await this.client(agent);
+    const message: Message = {
+      messageId: randomUUID(),
+      contextId: '',
+      taskId: '',
+      role: 1,
+      parts: [textPart(options.text ?? `${skill} ${JSON.stringify(args)}`), dataPart({ tool: skill, arguments: args })],
+      metadata: undefined,
+      extensions: [],
+      referenceTaskIds: [],
+    };
+    const r = (await client.sendMessage({ tenant: '', message, configuration: undefined, metadata: undefined }, options.signal ? { signal: options.signal } : undefined)) as Task | Message;
+    const endedAt = Date.now();
+    if (!('status' in r)) return { agent, skill, args, task: undefined, state: 3, text: textOfMessage(r), results: [], startedAt, endedAt };
+    const artifactParts = r.artifacts.flatMap((a) => a.parts);
+    const results = dataOf<{ tool: string; args: Record<string, unknown>; result: unknown }>({ parts: artifactParts } as Message, RESULT_KIND);
+    const text = artifactParts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('\n').trim() || textOfMessage(r.status?.message);
+    const state = r.status?.state ?? 0;
+    return { agent, skill, args, task: r, state, text, results, ...(state === 6 ? { question: textOfMessage(r.status?.message) } : {}), startedAt, endedAt };
+  }
+}
