@@ -5,5 +5,5 @@ import { register } from 'tsx/esm/api';
 register();
 const { main } = await import('../src/cli/main.ts');
 await main();
-// kafkajs and http agents may keep handles open after a one-shot command finished
-if (!process.argv.includes('start')) process.exit(process.exitCode ?? 0);
+// kafkajs and http agents may keep handles open after a command finished (start returns only after Ctrl-C)
+process.exit(process.exitCode ?? 0);

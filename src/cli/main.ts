@@ -4,6 +4,13 @@ import { isKamfError } from '../core/errors.js';
 import { infraCommand } from './commands/infra.js';
 import { schemasCommand } from './commands/schemas.js';
 import { startCommand } from './commands/start.js';
+import { meshCommands } from './commands/mesh.js';
+import { topicsCommand } from './commands/topics.js';
+import { tailCommand } from './commands/tail.js';
+import { replayCommand } from './commands/replay.js';
+import { traceCommand } from './commands/trace.js';
+import { statsCommand } from './commands/stats.js';
+import { diffCommand } from './commands/diff.js';
 
 export function buildProgram(): Command {
   const program = new Command('kamf')
@@ -15,7 +22,10 @@ export function buildProgram(): Command {
       'after',
       `
 Examples:
-  kamf start                 start the local stack, create topics, register schemas, run until Ctrl-C
+  kamf start                 start the stack and the agent mesh, ask "Is Terran too strong?", run until Ctrl-C
+  kamf ask "테란 너무 사기 아니에요?"   ask the running mesh
+  kamf chat                  multi-turn conversation with the coordinator
+  kamf agents                who is in agent.registry
   kamf infra up              start Kafka and the registry in the background
   kamf infra status --json   services, addresses and health
   kamf schemas check         what would change, and whether it is compatible
@@ -24,6 +34,13 @@ Examples:
   infraCommand(program);
   schemasCommand(program);
   startCommand(program);
+  meshCommands(program);
+  topicsCommand(program);
+  tailCommand(program);
+  replayCommand(program);
+  traceCommand(program);
+  statsCommand(program);
+  diffCommand(program);
   return program;
 }
 

@@ -1,6 +1,7 @@
 /**
  * `kamf start` (what `npm start` runs): bring up whatever is needed, create the mesh topics, register the schemas,
- * print where everything is, and keep running until Ctrl-C, then stop what this command started.
+ * start the reference mesh (data and cs agents with their MCP servers, the balance coordinator), ask the sample
+ * question and stream the answer, then keep running until Ctrl-C and stop what this command started.
  */
 import type { Command } from 'commander';
 import { ensureTopics } from '../../core/admin.js';
@@ -9,13 +10,20 @@ import { registerSubject, targets } from '../../governance/index.js';
 import { consoleProgress, stackFromConfig } from '../../infra/index.js';
 import { contextFrom } from '../context.js';
 import { print, table } from '../output.js';
+import { connectMesh } from '../../binding/mesh.js';
+import { startReferenceMesh, type ReferenceMesh } from '../../../agents/mesh.js';
+import { MeshSession, stateName } from '../ask.js';
 
 export function startCommand(program: Command): void {
   program
     .command('start')
     .description('start the mesh: local infrastructure (unless KAFKA_BROKERS / SCHEMA_REGISTRY_URL point elsewhere), topics, schemas')
-    .option('--detach', 'exit after start-up and leave the services running (stop them with `kamf infra down`)')
-    .action(async (opts: { detach?: boolean }, cmd: Command) => {
+    .option('--detach', 'start only the infrastructure, then exit and leave it running (stop it with `kamf infra down`)')
+    .option('-q, --question <text>', 'the question to ask once the mesh is up', 'Is Terran too strong?')
+    .option('--no-question', 'do not ask a question at start')
+    .option('--exit', 'exit after answering instead of running until Ctrl-C')
+    .addHelpText('after', '\nExamples:\n  npm start\n  npx kamf start -q "테란 너무 사기 아니에요?"\n  npx kamf start --detach      # infrastructure only')
+    .action(async (opts: { detach?: boolean; question: string | false; exit?: boolean }, cmd: Command) => {
       const ctx = contextFrom(cmd);
       const progress = consoleProgress();
       const stack = stackFromConfig(ctx.config, progress);
@@ -35,19 +43,50 @@ export function startCommand(program: Command): void {
         { what: 'Schema registry', where: ctx.endpoints.registryUrl },
         ...FIXED_TOPICS.map((t) => ({ what: `topic ${t.name}`, where: t.description })),
       ], ['what', 'where']));
-      print('\nUse them from another shell, e.g.  KAFKA_BROKERS=' + ctx.endpoints.brokers.join(',') + ' npx kamf schemas list');
-      if (opts.detach || !stack) {
-        if (!stack) print('(external cluster: nothing local to keep running)');
+      if (opts.detach) {
+        print('\nInfrastructure only (--detach). Stop it with `npx kamf infra down`.');
         return;
       }
-      print(alreadyRunning ? 'Press Ctrl-C to exit (the services were already running and stay up).' : 'Press Ctrl-C to stop.');
+
+      const mesh = connectMesh(ctx.config, ctx.endpoints, 'kamf-mesh');
+      const log = (line: string) => progress({ service: 'mesh', phase: 'info', message: line });
+      let agents: ReferenceMesh | undefined;
+      const stopAll = async () => {
+        print('\nstopping: agents finish their work and leave the registry...');
+        await agents?.stop();
+        if (stack && !alreadyRunning) await stack.down();
+      };
+      let interrupted = false;
+      const onSignal = () => (interrupted = true);
+      process.once('SIGINT', onSignal);
+      try {
+        agents = await startReferenceMesh(ctx.config, mesh, log);
+        if (opts.question) {
+          const session = await MeshSession.open(mesh, 'balance');
+          print(`\n> ${opts.question}`);
+          const turn = await session.ask(opts.question, (line) => process.stderr.write(`  … ${line}\n`));
+          print(`\n${turn.answer}\n(${stateName(turn.state)})`);
+          await session.close();
+        }
+      } catch (err) {
+        await stopAll().catch(() => {});
+        throw err;
+      } finally {
+        process.off('SIGINT', onSignal);
+      }
+      if (opts.exit || interrupted) {
+        await stopAll();
+        return;
+      }
+      print('\nThe mesh keeps running. From another shell:');
+      print('  npx kamf ask "테란 너무 사기 아니에요?"');
+      print('  npx kamf chat');
+      print('  npx kamf agents');
+      print(alreadyRunning || !stack ? 'Press Ctrl-C to stop the agents.' : 'Press Ctrl-C to stop the agents and the infrastructure.');
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
-      if (!alreadyRunning) {
-        print('\nstopping...');
-        await stack.down();
-      }
+      await stopAll();
     });
 }

@@ -1,0 +1,40 @@
+/**
+ * The reference mesh in one process: the data and customer-feedback agents (tools from their MCP servers, spawned
+ * over stdio) and the balance coordinator. Each agent is a separate consumer group on the mesh, exactly as when
+ * they run as separate processes (`agents/<name>/main.ts`).
+ */
+import { fileURLToPath } from 'node:url';
+import type { KamfConfig } from '../src/core/config.js';
+import type { MeshConnection } from '../src/binding/mesh.js';
+import { runToolAgent, type RunningToolAgent } from '../src/agent-kit/run-tool-agent.js';
+import { startBalanceAgent, type RunningBalanceAgent } from './balance/agent.js';
+
+export interface ReferenceMesh {
+  data: RunningToolAgent;
+  cs: RunningToolAgent;
+  balance: RunningBalanceAgent;
+  stop(): Promise<void>;
+}
+
+export const agentConfigPath = (name: string) => fileURLToPath(new URL(`./${name}/config.json`, import.meta.url));
+
+export async function startReferenceMesh(config: KamfConfig, mesh: MeshConnection, log: (line: string) => void = () => {}): Promise<ReferenceMesh> {
+  log('starting agents data and cs (their MCP servers start over stdio)...');
+  const [data, cs] = await Promise.all([
+    runToolAgent({ config, mesh, agent: agentConfigPath('data') }),
+    runToolAgent({ config, mesh, agent: agentConfigPath('cs') }),
+  ]);
+  log(`data: ${data.card.skills.map((s) => s.id).join(', ')}; cs: ${cs.card.skills.map((s) => s.id).join(', ')}`);
+  const balance = await startBalanceAgent({ config, mesh });
+  await Promise.all([balance.directory.waitFor('data', { timeoutMs: 30_000 }), balance.directory.waitFor('cs', { timeoutMs: 30_000 })]);
+  log('coordinator balance is up and sees data and cs in agent.registry');
+  return {
+    data,
+    cs,
+    balance,
+    async stop() {
+      await balance.stop();
+      await Promise.all([data.stop(), cs.stop()]);
+    },
+  };
+}

@@ -1,0 +1,82 @@
+/** Asking the mesh from the terminal: stream a question to an agent found in the registry, show progress, print the answer. */
+import { randomUUID } from 'node:crypto';
+import type { Message, StreamResponse, Task } from '@a2a-js/sdk';
+import type { Client } from '@a2a-js/sdk/client';
+import { KafkaClientRuntime } from '../binding/client/runtime.js';
+import type { MeshConnection } from '../binding/mesh.js';
+import { AgentDirectory, KafkaAgentCardResolver } from '../binding/registry/index.js';
+
+export interface Turn {
+  state: number;
+  answer: string;
+  task?: Task;
+}
+
+const STATE_NAMES: Record<number, string> = { 1: 'submitted', 2: 'working', 3: 'completed', 4: 'failed', 5: 'canceled', 6: 'input-required', 7: 'rejected', 8: 'auth-required' };
+export const stateName = (s: number) => STATE_NAMES[s] ?? `state ${s}`;
+
+const textOf = (m: Message | undefined) =>
+  (m?.parts ?? [])
+    .map((p) => (p.content?.$case === 'text' ? p.content.value : ''))
+    .join('')
+    .trim();
+
+export class MeshSession {
+  private constructor(
+    readonly runtime: KafkaClientRuntime,
+    readonly directory: AgentDirectory,
+    private readonly client: Client,
+    readonly agent: string,
+  ) {}
+
+  static async open(mesh: MeshConnection, agent: string, timeoutMs = 120_000): Promise<MeshSession> {
+    const directory = new AgentDirectory({ connection: { kafka: mesh.kafka, codec: mesh.codec }, logger: { warn: () => {} } });
+    await directory.start();
+    const runtime = await KafkaClientRuntime.start(mesh.kafka, mesh.codec, { timeoutMs });
+    const client = await runtime.clientFactory(new KafkaAgentCardResolver({ directory, timeoutMs: 15_000 })).createFromUrl(`agent://${agent}`);
+    return new MeshSession(runtime, directory, client, agent);
+  }
+
+  /** One turn; pass the previous turn's task to continue it (INPUT_REQUIRED) or its context to stay in the conversation. */
+  async ask(text: string, onProgress: (line: string) => void, previous?: Task): Promise<Turn> {
+    const continuing = previous && previous.status?.state === 6;
+    const message: Message = {
+      messageId: randomUUID(),
+      contextId: previous?.contextId ?? '',
+      taskId: continuing ? previous.id : '',
+      role: 1,
+      parts: [{ content: { $case: 'text', value: text }, mediaType: 'text/plain', filename: '', metadata: undefined }],
+      metadata: undefined,
+      extensions: [],
+      referenceTaskIds: [],
+    };
+    let task: Task | undefined;
+    let answer = '';
+    let state = 0;
+    const stream = this.client.sendMessageStream({ tenant: '', message, configuration: undefined, metadata: undefined });
+    for await (const ev of stream as AsyncGenerator<StreamResponse>) {
+      const p = ev.payload;
+      if (p?.$case === 'task') {
+        task = p.value;
+        state = p.value.status?.state ?? state;
+      } else if (p?.$case === 'statusUpdate') {
+        state = p.value.status?.state ?? state;
+        const t = textOf(p.value.status?.message);
+        if (state === 2 && t) onProgress(t);
+        if (state !== 2 && t) answer = t;
+        if (task) task = { ...task, status: p.value.status };
+      } else if (p?.$case === 'artifactUpdate' && task) {
+        task = { ...task, artifacts: [...task.artifacts.filter((a) => a.artifactId !== p.value.artifact?.artifactId), p.value.artifact!] };
+      } else if (p?.$case === 'message') {
+        answer = textOf(p.value);
+        state = 3;
+      }
+    }
+    return { state, answer, ...(task ? { task } : {}) };
+  }
+
+  async close(): Promise<void> {
+    await this.runtime.close();
+    await this.directory.stop();
+  }
+}

@@ -1,0 +1,88 @@
+/** `kamf ask`, `kamf chat`, `kamf agents`: talk to the mesh and see who is in it. */
+import { createInterface } from 'node:readline';
+import type { Task } from '@a2a-js/sdk';
+import type { Command } from 'commander';
+import { connectMesh } from '../../binding/mesh.js';
+import { AgentDirectory } from '../../binding/registry/index.js';
+import { MeshSession, stateName } from '../ask.js';
+import { contextFrom } from '../context.js';
+import { print, printJson, table } from '../output.js';
+
+export function meshCommands(program: Command): void {
+  program
+    .command('ask')
+    .description('ask the mesh a question (through the coordinator, found in agent.registry) and print the answer')
+    .argument('<question...>', 'the question, in Korean or English')
+    .option('-a, --agent <name>', 'agent to ask', 'balance')
+    .option('--json', 'print the final task as JSON')
+    .addHelpText('after', '\nExamples:\n  kamf ask "Is Zerg too weak?"\n  kamf ask 테란 너무 사기 아니에요?\n  kamf ask --agent data "Protoss win rate in patch 5.0.11"')
+    .action(async (words: string[], opts: { agent: string; json?: boolean }, cmd: Command) => {
+      const ctx = contextFrom(cmd);
+      const session = await MeshSession.open(connectMesh(ctx.config, ctx.endpoints), opts.agent);
+      try {
+        const turn = await session.ask(words.join(' '), (line) => process.stderr.write(`  … ${line}\n`));
+        if (opts.json) printJson(turn.task ?? turn);
+        else print(turn.answer);
+        if (turn.state !== 3 && turn.state !== 6) process.exitCode = 2;
+      } finally {
+        await session.close();
+      }
+    });
+
+  program
+    .command('chat')
+    .description('interactive multi-turn conversation with an agent (keeps the context; answers its questions)')
+    .option('-a, --agent <name>', 'agent to talk to', 'balance')
+    .addHelpText('after', '\nType a question; when the agent asks something back, just answer. "/new" starts a new conversation, "/quit" or Ctrl-D leaves.')
+    .action(async (opts: { agent: string }, cmd: Command) => {
+      const ctx = contextFrom(cmd);
+      const session = await MeshSession.open(connectMesh(ctx.config, ctx.endpoints), opts.agent);
+      const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY === true });
+      let previous: Task | undefined;
+      print(`Connected to ${opts.agent}. Ask away (/quit to leave).`);
+      const prompt = () => process.stdout.write('you> ');
+      prompt();
+      try {
+        for await (const raw of rl) {
+          const line = raw.trim();
+          if (!line) {
+            prompt();
+            continue;
+          }
+          if (line === '/quit' || line === '/exit') break;
+          if (line === '/new') {
+            previous = undefined;
+            print('(new conversation)');
+            prompt();
+            continue;
+          }
+          const turn = await session.ask(line, (p) => process.stderr.write(`  … ${p}\n`), previous);
+          previous = turn.task;
+          print(`${opts.agent}> ${turn.answer || `(${stateName(turn.state)})`}`);
+          prompt();
+        }
+      } finally {
+        rl.close();
+        await session.close();
+      }
+    });
+
+  program
+    .command('agents')
+    .description('list the live agents in agent.registry with their skills and instances')
+    .option('--json', 'machine-readable output')
+    .option('--skill <query>', 'only agents with a matching skill')
+    .action(async (opts: { json?: boolean; skill?: string }, cmd: Command) => {
+      const ctx = contextFrom(cmd);
+      const mesh = connectMesh(ctx.config, ctx.endpoints);
+      const directory = new AgentDirectory({ connection: { kafka: mesh.kafka, codec: mesh.codec }, logger: { warn: () => {} } });
+      await directory.start();
+      try {
+        const agents = opts.skill ? directory.findBySkill(opts.skill) : directory.list();
+        if (opts.json) printJson(agents.map((a) => ({ agent: a.agentName, description: a.card.description, skills: a.card.skills.map((s) => s.id), instances: a.instances.length, url: a.card.supportedInterfaces[0]?.url })));
+        else print(table(agents.map((a) => ({ agent: a.agentName, instances: a.instances.length, skills: a.card.skills.map((s) => s.id).join(', ') })), ['agent', 'instances', 'skills']));
+      } finally {
+        await directory.stop();
+      }
+    });
+}
