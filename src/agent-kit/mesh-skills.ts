@@ -69,7 +69,8 @@ export class MeshCaller {
   }
 
   /** Calls `<agent>/<skill>` with arguments (a data part naming the tool, so the agent need not re-plan). */
-  async call(toolId: string, args: Record<string, unknown>, options: { text?: string; signal?: AbortSignal } = {}): Promise<SkillCallResult> {
+  /** With `plain`, only the text goes out and the agent plans for itself (for skills without an input schema). */
+  async call(toolId: string, args: Record<string, unknown>, options: { text?: string; signal?: AbortSignal; plain?: boolean } = {}): Promise<SkillCallResult> {
     const [agent, skill] = toolId.split('/') as [string, string];
     const startedAt = Date.now();
     const client = await this.client(agent);
@@ -78,7 +79,7 @@ export class MeshCaller {
       contextId: '',
       taskId: '',
       role: 1,
-      parts: [textPart(options.text ?? `${skill} ${JSON.stringify(args)}`), dataPart({ tool: skill, arguments: args })],
+      parts: options.plain ? [textPart(options.text ?? '')] : [textPart(options.text ?? `${skill} ${JSON.stringify(args)}`), dataPart({ tool: skill, arguments: args })],
       metadata: undefined,
       extensions: [],
       referenceTaskIds: [],

@@ -1,0 +1,19 @@
+/** The MCP gateway process: `node --import tsx mcp-servers/a2a-mesh/main.ts [--http PORT]`. */
+import { loadConfig } from '../../src/core/config.js';
+import { connectMesh } from '../../src/binding/mesh.js';
+import { KafkaClientRuntime } from '../../src/binding/client/runtime.js';
+import { AgentDirectory } from '../../src/binding/registry/index.js';
+import { MeshCaller } from '../../src/agent-kit/mesh-skills.js';
+import { runMcpServer } from '../../src/mcp/serve.js';
+import { createGatewayServer } from './server.js';
+
+const mesh = connectMesh(loadConfig(), undefined, 'kamf-mcp-gateway');
+const directory = new AgentDirectory({ connection: { kafka: mesh.kafka, codec: mesh.codec }, logger: { warn: (m) => process.stderr.write(`[a2a-mesh] ${m}\n`) } });
+await directory.start();
+const runtime = await KafkaClientRuntime.start(mesh.kafka, mesh.codec, { timeoutMs: 120_000 });
+const caller = new MeshCaller(runtime, directory);
+await runMcpServer(() => createGatewayServer(directory, caller), {
+  name: 'a2a-mesh',
+  description: 'MCP gateway to the KAMF agent mesh: one tool per agent skill in agent.registry.',
+  defaultHttpPort: 3110,
+});
