@@ -23,6 +23,13 @@ export type KamfErrorCode =
   | 'SCHEMA_INVALID'
   // kafka
   | 'KAFKA_ERROR'
+  // router stage (src/router): SQL outside the embedded engine's subset, bad files, engine failures
+  | 'ROUTER_SQL_SYNTAX'
+  | 'ROUTER_SQL_UNSUPPORTED'
+  | 'ROUTER_SQL_INVALID'
+  | 'ROUTER_PLACEHOLDER_MISSING'
+  | 'ROUTER_FLINK_FAILED'
+  | 'ROUTER_GATEWAY_ERROR'
   // agent registry (discovery on agent.registry)
   | 'REGISTRY_AGENT_NOT_FOUND'
   | 'REGISTRY_TIMEOUT'

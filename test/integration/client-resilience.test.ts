@@ -108,5 +108,13 @@ describe('client resilience', () => {
       expect(r.rt.inbox.stats.orphaned).toBe(0); // nobody received anyone else's replies
       expect(r.rt.inbox.stats.received).toBe(50);
     }
+
+    // callers come and go: a closed client deletes its reply topic, and the agent must keep answering new ones
+    await callers[0]!.close();
+    const fresh = await KafkaClientRuntime.start(mesh.kafka, mesh.codec, { timeoutMs: 15_000 });
+    closers.push(() => fresh.close());
+    const client = await fresh.clientFactory(new KafkaAgentCardResolver({ directory })).createFromUrl(`agent://${name}`);
+    const after = (await client.sendMessage({ tenant: '', message: msg('after a client left'), configuration: undefined, metadata: undefined })) as Task;
+    expect((after.artifacts[0]?.parts[0]?.content as { value: string }).value).toBe('after a client left');
   });
 });

@@ -63,7 +63,10 @@ Examples:
     .action(async (opts: DiffFlags, c: Command) => {
       if (opts.source === opts.target) throw new KamfError('CONFIG_INVALID', '--source and --target must differ');
       assertCanWrite({ ...(opts.yes ? { yes: true } : {}) }, opts.target);
-      if (!opts.yes && !(await confirmWrite({ interactive: isInteractive() }, `replay the requests of ${opts.source} into ${opts.target}`))) {
+      if (
+        !opts.yes &&
+        !(await confirmWrite({ interactive: isInteractive() }, `replay the requests of ${opts.source} into ${opts.target}`))
+      ) {
         print('nothing written');
         return;
       }

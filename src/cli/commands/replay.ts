@@ -39,9 +39,15 @@ interface ReplayFlags extends FilterFlags {
 export function replayCommand(program: Command): void {
   const cmd = program
     .command('replay')
-    .description('read a time or offset window of topics, filter it, then print it, save it as JSON Lines, or re-inject it into another topic')
+    .description(
+      'read a time or offset window of topics, filter it, then print it, save it as JSON Lines, or re-inject it into another topic',
+    )
     .argument('<topics...>', 'topic names or globs to read')
-    .option('--from <position>', 'window start: time (2026-01-01T12:00:00Z, @<epoch ms>, 15m = 15 minutes ago), offset (120, or 0:120,3:77), or beginning', 'beginning')
+    .option(
+      '--from <position>',
+      'window start: time (2026-01-01T12:00:00Z, @<epoch ms>, 15m = 15 minutes ago), offset (120, or 0:120,3:77), or beginning',
+      'beginning',
+    )
     .option('--to <position>', 'window end (exclusive), same forms, or end / now', 'end');
   addFilterOptions(cmd)
     .option('--out <file>', 'write the selected records as JSON Lines')
@@ -49,9 +55,15 @@ export function replayCommand(program: Command): void {
     .option('--rate <records/s>', 'pace the re-injection (token bucket)', positiveNumber('--rate'))
     .option('--dry-run', 'show what --into would write, write nothing')
     .option('-y, --yes', 'write without asking (required when not on a terminal)')
-    .option('--reply-to [topic]', 'replies of re-injected requests go to this topic (no topic: keep each original reply-to); default: a reply topic the replay creates, reads and deletes')
+    .option(
+      '--reply-to [topic]',
+      'replies of re-injected requests go to this topic (no topic: keep each original reply-to); default: a reply topic the replay creates, reads and deletes',
+    )
     .option('--wait <duration>', 'how long to wait for answers after the last re-injected request', durationMs, 30_000)
-    .option('--keep-message-ids', 'keep the original messageIds (servers then answer known ones from the task store instead of running them)')
+    .option(
+      '--keep-message-ids',
+      'keep the original messageIds (servers then answer known ones from the task store instead of running them)',
+    )
     .option('--json', 'machine-readable output')
     .option('--progress', 'show progress bars even when stderr is not a terminal')
     .option('--utc', 'times in UTC')
@@ -88,7 +100,11 @@ and (unless --reply-to) a reply topic of their own, so the answers can be report
         ...(opts.replyTo !== undefined ? { replyTo: opts.replyTo } : {}),
         waitMs: opts.wait ?? 30_000,
         ...(opts.keepMessageIds ? { keepMessageIds: true } : {}),
-        beforeWrite: (requests) => confirmWrite({ ...(opts.yes ? { yes: true } : {}), interactive: isInteractive() }, `write ${requests.length} request(s) to ${opts.into}`),
+        beforeWrite: (requests) =>
+          confirmWrite(
+            { ...(opts.yes ? { yes: true } : {}), interactive: isInteractive() },
+            `write ${requests.length} request(s) to ${opts.into}`,
+          ),
       });
       const windowText = `${describePosition(window.from ?? { kind: 'edge', edge: 'beginning' })} .. ${describePosition(window.to ?? { kind: 'edge', edge: 'end' })}`;
       if (opts.json) {
@@ -109,8 +125,11 @@ and (unless --reply-to) a reply topic of their own, so the answers can be report
         const width = Math.max(0, ...result.records.map((v) => v.topic.length));
         for (const v of result.records) print(formatLine(v, { topicWidth: width, ...(opts.utc ? { utc: true } : {}) }));
       }
-      process.stderr.write(`${result.records.length} of ${result.scanned} record(s) in ${windowText} from ${result.topics.join(', ') || '(no topics)'}\n`);
-      if (result.incomplete.length) process.stderr.write(`warning: ${result.incomplete.length} partition(s) stopped before the window end (idle timeout)\n`);
+      process.stderr.write(
+        `${result.records.length} of ${result.scanned} record(s) in ${windowText} from ${result.topics.join(', ') || '(no topics)'}\n`,
+      );
+      if (result.incomplete.length)
+        process.stderr.write(`warning: ${result.incomplete.length} partition(s) stopped before the window end (idle timeout)\n`);
       if (result.out) print(`wrote ${result.out.lines} record(s) to ${result.out.file}`);
       if (result.aborted) print('nothing written');
       const r = result.inject;
@@ -127,7 +146,13 @@ and (unless --reply-to) a reply topic of their own, so the answers can be report
               source: `${x.source.topic}/${x.source.partition}/${x.source.offset}`,
               'new request id': x.requestId,
               text: x.text,
-              answer: x.outcome ? (x.outcome.error ? `error ${x.outcome.error.code}` : (x.outcome.state ?? '-')) : r.dryRun ? '(dry run)' : '-',
+              answer: x.outcome
+                ? x.outcome.error
+                  ? `error ${x.outcome.error.code}`
+                  : (x.outcome.state ?? '-')
+                : r.dryRun
+                  ? '(dry run)'
+                  : '-',
               'answer text': x.outcome?.text,
             })),
             ['source', 'new request id', 'text', 'answer', 'answer text'],

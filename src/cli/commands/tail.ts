@@ -2,7 +2,16 @@
 import type { Command } from 'commander';
 import { connectMesh } from '../../binding/mesh.js';
 import { KamfError } from '../../core/errors.js';
-import { addFilterOptions, compileFilter, filterFromFlags, follow, formatLine, resolveTopics, viewToJson, type FilterFlags } from '../../replay/index.js';
+import {
+  addFilterOptions,
+  compileFilter,
+  filterFromFlags,
+  follow,
+  formatLine,
+  resolveTopics,
+  viewToJson,
+  type FilterFlags,
+} from '../../replay/index.js';
 import { contextFrom } from '../context.js';
 import { print } from '../output.js';
 
@@ -30,39 +39,49 @@ Examples:
   kamf tail a2a.tasks --from-beginning --context ab12cd34-…  one conversation's snapshots
   kamf tail agent.echo.requests --json | jq .text      JSON Lines for scripts`,
     )
-    .action(async (patterns: string[], opts: FilterFlags & { fromBeginning?: boolean; json?: boolean; offsets?: boolean; utc?: boolean }, c: Command) => {
-      const ctx = contextFrom(c);
-      const mesh = connectMesh(ctx.config, ctx.endpoints, 'kamf-tail');
-      const admin = mesh.kafka.admin();
-      await admin.connect();
-      const { topics, missing } = await resolveTopics(admin, patterns).finally(() => admin.disconnect());
-      if (missing.length) throw new KamfError('CONFIG_INVALID', `no such topic: ${missing.join(', ')}`);
-      if (topics.length === 0) throw new KamfError('CONFIG_INVALID', `no topic matches ${patterns.join(' ')}`);
-      const keep = compileFilter(filterFromFlags(opts));
-      const width = Math.max(...topics.map((t) => t.length));
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      let shown = 0;
-      try {
-        await follow({
-          kafka: mesh.kafka,
-          codec: mesh.codec,
-          topics,
-          fromBeginning: !!opts.fromBeginning,
-          signal: stop.signal,
-          onReady: () => process.stderr.write(`following ${topics.join(', ')} (Ctrl-C to stop)\n`),
-          onRecord: (v) => {
-            if (v.kind !== 'undecodable' && !keep(v)) return;
-            shown++;
-            print(opts.json ? JSON.stringify(viewToJson(v)) : formatLine(v, { topicWidth: width, ...(opts.offsets ? { offsets: true } : {}), ...(opts.utc ? { utc: true } : {}) }));
-          },
-        });
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
-      process.stderr.write(`stopped after ${shown} record(s)\n`);
-    });
+    .action(
+      async (
+        patterns: string[],
+        opts: FilterFlags & { fromBeginning?: boolean; json?: boolean; offsets?: boolean; utc?: boolean },
+        c: Command,
+      ) => {
+        const ctx = contextFrom(c);
+        const mesh = connectMesh(ctx.config, ctx.endpoints, 'kamf-tail');
+        const admin = mesh.kafka.admin();
+        await admin.connect();
+        const { topics, missing } = await resolveTopics(admin, patterns).finally(() => admin.disconnect());
+        if (missing.length) throw new KamfError('CONFIG_INVALID', `no such topic: ${missing.join(', ')}`);
+        if (topics.length === 0) throw new KamfError('CONFIG_INVALID', `no topic matches ${patterns.join(' ')}`);
+        const keep = compileFilter(filterFromFlags(opts));
+        const width = Math.max(...topics.map((t) => t.length));
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        let shown = 0;
+        try {
+          await follow({
+            kafka: mesh.kafka,
+            codec: mesh.codec,
+            topics,
+            fromBeginning: !!opts.fromBeginning,
+            signal: stop.signal,
+            onReady: () => process.stderr.write(`following ${topics.join(', ')} (Ctrl-C to stop)\n`),
+            onRecord: (v) => {
+              if (v.kind !== 'undecodable' && !keep(v)) return;
+              shown++;
+              print(
+                opts.json
+                  ? JSON.stringify(viewToJson(v))
+                  : formatLine(v, { topicWidth: width, ...(opts.offsets ? { offsets: true } : {}), ...(opts.utc ? { utc: true } : {}) }),
+              );
+            },
+          });
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
+        process.stderr.write(`stopped after ${shown} record(s)\n`);
+      },
+    );
 }

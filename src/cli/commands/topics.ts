@@ -22,7 +22,10 @@ Examples:
     .action(async (patterns: string[], opts: { all?: boolean; json?: boolean }, cmd: Command) => {
       const ctx = contextFrom(cmd);
       const res = patterns.map(globToRegExp);
-      const topics = await describeTopics(ctx.kafka(), { ...(opts.all ? { all: true } : {}), ...(res.length ? { match: (t: string) => res.some((r) => r.test(t)) } : {}) });
+      const topics = await describeTopics(ctx.kafka(), {
+        ...(opts.all ? { all: true } : {}),
+        ...(res.length ? { match: (t: string) => res.some((r) => r.test(t)) } : {}),
+      });
       if (opts.json) return printJson(topics);
       print(
         table(

@@ -2,7 +2,16 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { connectMesh } from '../../binding/mesh.js';
-import { DEFAULT_TRACE_TOPICS, clock, formatTrace, progressBar, renderTraceHtml, runTrace, sinceFromFlag, topicList } from '../../replay/index.js';
+import {
+  DEFAULT_TRACE_TOPICS,
+  clock,
+  formatTrace,
+  progressBar,
+  renderTraceHtml,
+  runTrace,
+  sinceFromFlag,
+  topicList,
+} from '../../replay/index.js';
 import { contextFrom } from '../context.js';
 import { print, printJson } from '../output.js';
 
@@ -25,24 +34,30 @@ Examples:
   kamf trace 4f1c2a9e-… --since 1h --html trace.html
   kamf trace 9f3e… --topics agent.echo.requests,a2a.replies.*,a2a.tasks --json`,
     )
-    .action(async (id: string, opts: { topics?: string[]; since?: string; html?: string; json?: boolean; progress?: boolean; utc?: boolean }, c: Command) => {
-      const ctx = contextFrom(c);
-      const mesh = connectMesh(ctx.config, ctx.endpoints, 'kamf-trace');
-      const since = sinceFromFlag(opts.since);
-      const trace = await runTrace({
-        kafka: mesh.kafka,
-        codec: mesh.codec,
-        id,
-        ...(opts.topics?.length ? { topics: opts.topics } : {}),
-        ...(since !== undefined ? { since } : {}),
-        progress: progressBar(!!opts.progress),
-      });
-      if (opts.html) writeFileSync(opts.html, renderTraceHtml(trace, { generatedAt: new Date() }));
-      if (opts.json) printJson({ ...trace, ...(opts.html ? { html: opts.html } : {}) });
-      else {
-        print(formatTrace(trace, (ms) => clock(ms, !!opts.utc)));
-        if (opts.html) print(`\nHTML report: ${opts.html}`);
-      }
-      if (trace.events.length === 0) process.exitCode = 3;
-    });
+    .action(
+      async (
+        id: string,
+        opts: { topics?: string[]; since?: string; html?: string; json?: boolean; progress?: boolean; utc?: boolean },
+        c: Command,
+      ) => {
+        const ctx = contextFrom(c);
+        const mesh = connectMesh(ctx.config, ctx.endpoints, 'kamf-trace');
+        const since = sinceFromFlag(opts.since);
+        const trace = await runTrace({
+          kafka: mesh.kafka,
+          codec: mesh.codec,
+          id,
+          ...(opts.topics?.length ? { topics: opts.topics } : {}),
+          ...(since !== undefined ? { since } : {}),
+          progress: progressBar(!!opts.progress),
+        });
+        if (opts.html) writeFileSync(opts.html, renderTraceHtml(trace, { generatedAt: new Date() }));
+        if (opts.json) printJson({ ...trace, ...(opts.html ? { html: opts.html } : {}) });
+        else {
+          print(formatTrace(trace, (ms) => clock(ms, !!opts.utc)));
+          if (opts.html) print(`\nHTML report: ${opts.html}`);
+        }
+        if (trace.events.length === 0) process.exitCode = 3;
+      },
+    );
 }
