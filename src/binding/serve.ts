@@ -12,6 +12,7 @@ import { TOPICS, agentRequestTopic } from '../core/topics.js';
 import { connectMesh, type MeshConnection } from './mesh.js';
 import { AgentPublisher } from './registry/index.js';
 import { KafkaAgentServer, type KafkaAgentServerOptions } from './server/server.js';
+import { laneTopics } from './server/lanes.js';
 
 export interface ServeAgentOptions {
   config: KamfConfig;
@@ -31,6 +32,15 @@ export interface ServeAgentOptions {
   mesh?: MeshConnection;
   /** See KafkaAgentServerOptions.authenticate. */
   authenticate?: KafkaAgentServerOptions['authenticate'];
+  /**
+   * Priority lanes, highest first: lane names, '' for the plain request topic. ['high', ''] serves
+   * agent.<name>.requests.high before agent.<name>.requests (see server/lanes.ts). Default [''].
+   */
+  lanes?: string[];
+  /** Base request topic (default agent.<name>.requests); lanes append `.<lane>`. */
+  requestTopic?: string;
+  /** Consumer group of the request consumers (default agent.<name>). */
+  groupId?: string;
 }
 
 export interface RunningAgent {
@@ -49,9 +59,10 @@ export async function serveAgent(opts: ServeAgentOptions): Promise<RunningAgent>
   const tasks = opts.topics?.tasks ?? TOPICS.tasks.name;
   const dlq = opts.topics?.dlq ?? TOPICS.dlq.name;
   const registry = opts.topics?.registry ?? TOPICS.registry.name;
-  const requestTopic = agentRequestTopic(opts.name);
+  const requestTopic = opts.requestTopic ?? agentRequestTopic(opts.name);
+  const requestTopics = laneTopics(requestTopic, opts.lanes ?? ['']); // highest priority first
   await ensureTopics(mesh.kafka, [
-    { name: requestTopic, partitions: opts.partitions ?? 6, compacted: false },
+    ...requestTopics.map((name) => ({ name, partitions: opts.partitions ?? 6, compacted: false })),
     { name: tasks, partitions: TOPICS.tasks.partitions, compacted: true },
     { name: dlq, partitions: TOPICS.dlq.partitions, compacted: false },
     { name: registry, partitions: TOPICS.registry.partitions, compacted: true },
@@ -68,6 +79,8 @@ export async function serveAgent(opts: ServeAgentOptions): Promise<RunningAgent>
     executor: opts.executor,
     tasksTopic: tasks,
     dlqTopic: dlq,
+    requestTopics,
+    ...(opts.groupId ? { groupId: opts.groupId } : {}),
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
     ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),
     ...(opts.authenticate ? { authenticate: opts.authenticate } : {}),

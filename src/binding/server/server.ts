@@ -25,11 +25,10 @@ import type { Consumer, Kafka, KafkaMessage, Producer, IHeaders } from 'kafkajs'
 import type { A2ACodec } from '../../codec/index.js';
 import type { A2ARequest, A2AResponse, A2AResult, A2AMethod } from '../../codec/mapping/envelopes.js';
 import { agentRequestTopic, TOPICS } from '../../core/topics.js';
-import { Semaphore } from '../../core/semaphore.js';
 import { BatchingProducer } from '../../core/batching-producer.js';
 import { A2A_PROTOCOL_VERSION, HEADERS, KAFKA_BINDING_URI, readHeaders, type Headers } from '../protocol.js';
 import { BINDING_ERROR, errorOf } from './errors.js';
-import { PartitionOffsets } from './offsets.js';
+import { laneLayout, PrioritySlots, TopicOffsets, type Lane } from './lanes.js';
 import { KafkaTaskStore } from './task-store.js';
 import { publishRemoteCancels, followTaskFromStore } from './cross-instance.js';
 
@@ -77,10 +76,12 @@ export class KafkaAgentServer {
   readonly store: KafkaTaskStore;
   readonly handler: A2ARequestHandler;
   private readonly busManager = new DefaultExecutionEventBusManager();
-  private readonly slots: Semaphore;
-  private readonly offsets = new PartitionOffsets();
+  // lanes (lanes.ts): slots go to the highest lane waiting; offsets are tracked per topic, as partitions repeat
+  private readonly slots: PrioritySlots;
+  private readonly offsets = new TopicOffsets();
   private readonly inFlightMessages = new Map<string, Promise<void>>();
-  private consumer?: Consumer;
+  /** One consumer per lane (one in total without lanes); commits go through the consumer of the record's topic. */
+  private readonly consumers = new Map<string, Consumer>();
   private producer?: Producer;
   private sender?: BatchingProducer;
   private stopping = false;
@@ -93,7 +94,7 @@ export class KafkaAgentServer {
   constructor(private readonly opts: KafkaAgentServerOptions) {
     this.instanceId = opts.instanceId ?? randomUUID();
     this.requestTopics = opts.requestTopics ?? [agentRequestTopic(opts.agentName)];
-    this.slots = new Semaphore(opts.concurrency ?? 32);
+    this.slots = new PrioritySlots(opts.concurrency ?? 32);
     this.store = new KafkaTaskStore({
       kafka: opts.kafka,
       codec: opts.codec,
@@ -123,24 +124,34 @@ export class KafkaAgentServer {
     for (const t of this.requestTopics) await this.opts.codec.register(t, 'A2ARequest');
     await this.store.start();
     this.unsubscribeCancels = publishRemoteCancels(this.store, this.busManager, this.opts.executor);
-    this.producer = this.opts.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
-    await this.producer.connect();
-    this.sender = new BatchingProducer(this.producer);
+    const newProducer = async () => {
+      const p = this.opts.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+      await p.connect();
+      return p;
+    };
+    this.producer = await newProducer();
+    // reply topics come and go with their clients: recover from one that was deleted
+    this.sender = new BatchingProducer(this.producer, { recreate: newProducer });
+    this.commitTimer = setInterval(() => void this.flushCommits(), this.opts.commitIntervalMs ?? 100);
+    // requestTopics are lanes, highest priority first: one consumer (and group) per lane, see lanes.ts
+    for (const lane of laneLayout(this.requestTopics, this.groupId)) await this.startLane(lane);
+  }
+
+  private async startLane(lane: Lane): Promise<void> {
     const consumer = this.opts.kafka.consumer({
-      groupId: this.groupId,
+      groupId: lane.groupId,
       maxWaitTimeInMs: 50,
       sessionTimeout: 10_000,
       heartbeatInterval: 1000,
       rebalanceTimeout: 20_000,
     });
-    this.consumer = consumer;
+    this.consumers.set(lane.topic, consumer);
     await consumer.connect();
     // after a rebalance we may receive requests another instance half-handled: see its snapshots first
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.needsCatchUp = true;
     });
-    for (const topic of this.requestTopics) await consumer.subscribe({ topic, fromBeginning: true });
-    this.commitTimer = setInterval(() => void this.flushCommits(), this.opts.commitIntervalMs ?? 100);
+    await consumer.subscribe({ topic: lane.topic, fromBeginning: true });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -152,8 +163,8 @@ export class KafkaAgentServer {
         }
         for (const message of batch.messages) {
           if (!isRunning() || isStale() || this.stopping) break;
-          const release = await this.acquireSlot(heartbeat);
-          this.offsets.begin(batch.partition, message.offset);
+          const release = await this.acquireSlot(heartbeat, lane.priority);
+          this.offsets.begin(batch.topic, batch.partition, message.offset);
           resolveOffset(message.offset); // fetch position only; commits happen in finish()
           void this.handle(batch.topic, batch.partition, message)
             .catch(() => {})
@@ -168,8 +179,8 @@ export class KafkaAgentServer {
   }
 
   /** Waits for a free slot, heartbeating meanwhile: kafkajs only heartbeats when asked, and a full agent must not be evicted. */
-  private async acquireSlot(heartbeat: () => Promise<void>): Promise<() => void> {
-    const slot = this.slots.acquire();
+  private async acquireSlot(heartbeat: () => Promise<void>, priority = 0): Promise<() => void> {
+    const slot = this.slots.acquire(priority);
     for (;;) {
       const timer = new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000).unref());
       const release = await Promise.race([slot, timer]);
@@ -179,19 +190,23 @@ export class KafkaAgentServer {
   }
 
   private finish(topic: string, partition: number, offset: string): void {
-    const commit = this.offsets.finish(partition, offset);
+    const commit = this.offsets.finish(topic, partition, offset);
     if (commit !== undefined) this.toCommit.set(`${topic}\u0000${partition}`, { topic, partition, offset: commit });
   }
 
   /** Commits what finished, at most every `commitIntervalMs`: one OffsetCommit per interval, not one per request. */
   private async flushCommits(): Promise<void> {
-    if (this.toCommit.size === 0 || !this.consumer) return;
+    if (this.toCommit.size === 0 || this.consumers.size === 0) return;
     const offsets = [...this.toCommit.values()];
     this.toCommit.clear();
-    try {
-      await this.consumer.commitOffsets(offsets);
-    } catch {
-      // partition moved to another instance: it will redeliver, and the task store answers duplicates
+    for (const [topic, consumer] of this.consumers) {
+      const mine = offsets.filter((o) => o.topic === topic);
+      if (mine.length === 0) continue;
+      try {
+        await consumer.commitOffsets(mine);
+      } catch {
+        // partition moved to another instance: it will redeliver, and the task store answers duplicates
+      }
     }
   }
 
@@ -367,16 +382,16 @@ export class KafkaAgentServer {
    */
   async stop(graceMs = 15_000): Promise<void> {
     this.stopping = true;
-    if (this.consumer) {
-      this.consumer.pause(this.requestTopics.map((topic) => ({ topic })));
+    if (this.consumers.size > 0) {
+      for (const [topic, consumer] of this.consumers) consumer.pause([{ topic }]);
       const deadline = Date.now() + graceMs;
       while (this.slots.inUse > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       clearInterval(this.commitTimer);
       await this.flushCommits();
-      await this.consumer.disconnect();
+      for (const consumer of this.consumers.values()) await consumer.disconnect();
     }
     this.unsubscribeCancels?.();
-    await this.producer?.disconnect();
+    await (this.sender?.current ?? this.producer)?.disconnect();
     await this.store.stop();
   }
 }
