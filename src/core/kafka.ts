@@ -3,7 +3,7 @@
  * so connection options (SASL, TLS, registry auth, logging) are decided in one place.
  */
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type SASLOptions, type logCreator } from 'kafkajs';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { KamfConfig } from './config.js';
 
@@ -51,8 +51,23 @@ export interface ClientOptions {
   logLevel?: logLevel;
 }
 
+/**
+ * kafkajs logs retriable broker answers (a coordinator still loading after start, a leader election, a topic
+ * that is being created) as ERROR although it retries them itself; those are shown at DEBUG only.
+ */
+const RETRIABLE = /coordinator is loading|coordinator is not available|not the correct coordinator|leadership election|There is no leader|does not host this topic-partition|rebalance in progress|The group is rebalancing/i;
+
+const quietLogCreator: logCreator = () => {
+  return ({ namespace, level, label, log }) => {
+    const text = `${log.message ?? ''} ${String((log as { error?: unknown }).error ?? '')}`;
+    const effective = level === logLevel.ERROR && RETRIABLE.test(text) ? logLevel.DEBUG : level;
+    if (effective > envLogLevel()) return;
+    process.stderr.write(`${JSON.stringify({ level: effective === level ? label : 'DEBUG', logger: 'kafkajs', namespace, ...log })}\n`);
+  };
+};
+
 export function createKafka(config: KamfConfig, endpoints: Endpoints, options: ClientOptions = {}): Kafka {
-  const level = options.logLevel ?? envLogLevel();
+  const level = options.logLevel ?? Math.max(envLogLevel(), logLevel.DEBUG);
   const saslOptions = sasl(config);
   return new Kafka({
     clientId: options.clientId ?? config.clientId,
@@ -61,6 +76,7 @@ export function createKafka(config: KamfConfig, endpoints: Endpoints, options: C
     ssl: ssl(config),
     ...(saslOptions ? { sasl: saslOptions } : {}),
     logLevel: level,
+    logCreator: quietLogCreator,
     retry: { retries: 5, initialRetryTime: 100 },
   });
 }
