@@ -221,7 +221,7 @@ export class KafkaAgentServer {
     let request: A2ARequest;
     try {
       if (!message.value) throw new Error('record has no value');
-      request = await this.opts.codec.decodeA2ARequest(message.value);
+      request = await this.decodeWithRetry(message.value);
     } catch (err) {
       const reason = `undecodable A2ARequest: ${(err as Error).message}`;
       await this.deadLetter(topic, partition, message, reason, (err as { code?: string }).code ?? 'DECODE_FAILED');
@@ -251,6 +251,22 @@ export class KafkaAgentServer {
       this.stats.failed++;
       if (target) await this.reply(target, 0, true, undefined, errorOf(err)).catch(() => {});
       this.opts.onRecord?.({ method: request.method, requestId: request.requestId, ok: false, error: (err as Error).message, ms: Date.now() - started });
+    }
+  }
+
+  /**
+   * An unreachable schema registry is not a poison record: retry (holding this request's slot, so the agent slows
+   * down instead of dead-lettering good requests) before giving up. Bad bytes fail at once.
+   */
+  private async decodeWithRetry(value: Buffer): Promise<A2ARequest> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.opts.codec.decodeA2ARequest(value);
+      } catch (err) {
+        const transient = (err as { code?: string }).code === 'SCHEMA_REGISTRY_ERROR';
+        if (!transient || attempt >= 5 || this.stopping) throw err;
+        await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+      }
     }
   }
 
