@@ -36,6 +36,8 @@ export const HEADERS = {
   dlqTopic: 'kamf-dlq-source-topic',
   dlqPartition: 'kamf-dlq-source-partition',
   dlqOffset: 'kamf-dlq-source-offset',
+  /** DLQ, from the router: the sink the record could not be written to. */
+  dlqSinkTopic: 'kamf-dlq-sink-topic',
   /** Replay tools mark re-injected records. */
   replayOf: 'kamf-replay-of',
 } as const;

@@ -68,7 +68,7 @@ export async function serveAgent(opts: ServeAgentOptions): Promise<RunningAgent>
     { name: registry, partitions: TOPICS.registry.partitions, compacted: true },
   ]);
   let card: AgentCard = {
-    ...kafkaAgentCard({ name: opts.name, description: opts.description, skills: opts.skills, brokers: mesh.endpoints.brokers }),
+    ...kafkaAgentCard({ name: opts.name, description: opts.description, skills: opts.skills, brokers: mesh.endpoints.brokers, ...(opts.requestTopic ? { topic: requestTopic } : {}) }),
     ...opts.card,
   };
   const server = new KafkaAgentServer({

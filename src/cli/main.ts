@@ -11,6 +11,7 @@ import { replayCommand } from './commands/replay.js';
 import { traceCommand } from './commands/trace.js';
 import { statsCommand } from './commands/stats.js';
 import { diffCommand } from './commands/diff.js';
+import { routeCommand } from './commands/route.js';
 
 export function buildProgram(): Command {
   const program = new Command('kamf')
@@ -41,6 +42,7 @@ Examples:
   traceCommand(program);
   statsCommand(program);
   diffCommand(program);
+  routeCommand(program);
   return program;
 }
 

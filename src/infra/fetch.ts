@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { KamfError } from '../core/errors.js';
 import { pkgPath } from '../core/paths.js';
 import { findMaven } from './tools.js';
+import { runLines } from './process.js';
 import { APICURIO_ARTIFACT, APICURIO_VERSION, KAFKA_VERSION } from './versions.js';
 import type { Progress } from './progress.js';
 
@@ -17,30 +18,8 @@ export interface Artifacts {
   registryJar: string;
 }
 
-function runMaven(args: string[], onLine: (line: string) => void): Promise<{ code: number; tail: string[] }> {
-  return findMaven().then(
-    (mvn) =>
-      new Promise((resolve) => {
-        const child = spawn(mvn, ['-B', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-        const tail: string[] = [];
-        let partial = '';
-        const onData = (chunk: Buffer) => {
-          const text = partial + chunk.toString('utf8');
-          const lines = text.split('\n');
-          partial = lines.pop() ?? '';
-          for (const raw of lines) {
-            const line = raw.replace(/\x1b\[[0-9;]*m/g, '').trimEnd();
-            tail.push(line);
-            if (tail.length > 40) tail.shift();
-            onLine(line);
-          }
-        };
-        child.stdout.on('data', onData);
-        child.stderr.on('data', onData);
-        child.on('close', (code) => resolve({ code: code ?? 1, tail }));
-        child.on('error', () => resolve({ code: 1, tail }));
-      }),
-  );
+async function runMaven(args: string[], onLine: (line: string) => void): Promise<{ code: number; tail: string[] }> {
+  return runLines(await findMaven(), ['-B', ...args], onLine);
 }
 
 function fail(what: string, tail: string[]): never {

@@ -80,3 +80,26 @@ export function readJson<T>(file: string): T | undefined {
     return undefined;
   }
 }
+
+/** Runs a command to completion, handing each output line (colour codes stripped) to `onLine`; keeps the last 40. */
+export function runLines(cmd: string, args: string[], onLine: (line: string) => void = () => {}): Promise<{ code: number; tail: string[] }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const tail: string[] = [];
+    let partial = '';
+    const onData = (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const raw of lines) {
+        const line = raw.replace(/\x1b\[[0-9;]*m/g, '').trimEnd();
+        tail.push(line);
+        if (tail.length > 40) tail.shift();
+        onLine(line);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('close', (code) => resolve({ code: code ?? 1, tail }));
+    child.on('error', (err) => resolve({ code: 1, tail: [...tail, String(err)] }));
+  });
+}
