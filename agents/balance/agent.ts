@@ -12,6 +12,7 @@ export interface BalanceAgentOptions {
   mesh?: MeshConnection;
   name?: string;
   topics?: ServeAgentOptions['topics'];
+  lanes?: string[];
   timeoutMs?: number;
 }
 
@@ -49,6 +50,7 @@ export async function startBalanceAgent(opts: BalanceAgentOptions): Promise<Runn
     ],
     executor: new BalanceCoordinator(directory, new MeshCaller(runtime, directory), name),
     ...(opts.topics ? { topics: opts.topics } : {}),
+    ...(opts.lanes ? { lanes: opts.lanes } : {}),
   });
   return {
     ...agent,

@@ -15,7 +15,7 @@ import { ToolAgentExecutor } from './tool-agent.js';
 import { ToolHub } from './tool-hub.js';
 import { KamfError } from '../core/errors.js';
 
-export interface RunToolAgentOptions extends Pick<ServeAgentOptions, 'topics' | 'mesh' | 'instanceId' | 'heartbeatMs' | 'partitions'> {
+export interface RunToolAgentOptions extends Pick<ServeAgentOptions, 'topics' | 'mesh' | 'instanceId' | 'heartbeatMs' | 'partitions' | 'lanes'> {
   config: KamfConfig;
   /** Path of agents/<name>/config.json (watched for added / removed MCP servers), or the parsed config. */
   agent: string | AgentConfig;
@@ -60,6 +60,7 @@ export async function runToolAgent(opts: RunToolAgentOptions): Promise<RunningTo
     ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),
     ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}),
     ...(opts.partitions ? { partitions: opts.partitions } : {}),
+    ...(opts.lanes ? { lanes: opts.lanes } : {}),
   });
   // the first card goes out with the tools' skills; later changes republish it
   let publishing = Promise.resolve();

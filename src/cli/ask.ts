@@ -5,6 +5,8 @@ import type { Client } from '@a2a-js/sdk/client';
 import { KafkaClientRuntime } from '../binding/client/runtime.js';
 import type { MeshConnection } from '../binding/mesh.js';
 import { AgentDirectory, KafkaAgentCardResolver } from '../binding/registry/index.js';
+import { HEADERS, agentInterfaceUrl } from '../binding/protocol.js';
+import { TOPICS } from '../core/topics.js';
 
 export interface Turn {
   state: number;
@@ -27,14 +29,23 @@ export class MeshSession {
     readonly directory: AgentDirectory,
     private readonly client: Client,
     readonly agent: string,
+    private readonly priority?: string,
   ) {}
 
-  static async open(mesh: MeshConnection, agent: string, timeoutMs = 120_000): Promise<MeshSession> {
+  /**
+   * With `viaIngress`, requests go to `a2a.ingress` and the router stage forwards them (the card's name travels as
+   * `kamf-target-agent`); otherwise straight to the agent's request topic from its card.
+   */
+  static async open(mesh: MeshConnection, agent: string, options: { timeoutMs?: number; viaIngress?: boolean; priority?: string } = {}): Promise<MeshSession> {
     const directory = new AgentDirectory({ connection: { kafka: mesh.kafka, codec: mesh.codec }, logger: { warn: () => {} } });
     await directory.start();
-    const runtime = await KafkaClientRuntime.start(mesh.kafka, mesh.codec, { timeoutMs });
-    const client = await runtime.clientFactory(new KafkaAgentCardResolver({ directory, timeoutMs: 15_000 })).createFromUrl(`agent://${agent}`);
-    return new MeshSession(runtime, directory, client, agent);
+    const runtime = await KafkaClientRuntime.start(mesh.kafka, mesh.codec, { timeoutMs: options.timeoutMs ?? 120_000 });
+    const card = await new KafkaAgentCardResolver({ directory, timeoutMs: 15_000 }).resolve(`agent://${agent}`);
+    const target = options.viaIngress
+      ? { ...card, supportedInterfaces: card.supportedInterfaces.map((i) => ({ ...i, url: agentInterfaceUrl(mesh.endpoints.brokers, TOPICS.ingress.name) })) }
+      : card;
+    const client = await runtime.clientFactory().createFromAgentCard(target);
+    return new MeshSession(runtime, directory, client, agent, options.priority);
   }
 
   /** One turn; pass the previous turn's task to continue it (INPUT_REQUIRED) or its context to stay in the conversation. */
@@ -53,7 +64,9 @@ export class MeshSession {
     let task: Task | undefined;
     let answer = '';
     let state = 0;
-    const stream = this.client.sendMessageStream({ tenant: '', message, configuration: undefined, metadata: undefined });
+    // service parameters travel as record headers: the router reads the priority from there
+    const options = this.priority ? { serviceParameters: { [HEADERS.priority]: this.priority } } : undefined;
+    const stream = this.client.sendMessageStream({ tenant: '', message, configuration: undefined, metadata: undefined }, options);
     for await (const ev of stream as AsyncGenerator<StreamResponse>) {
       const p = ev.payload;
       if (p?.$case === 'task') {

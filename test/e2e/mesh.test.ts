@@ -87,7 +87,8 @@ describe('the main job', () => {
   it('npm start answers "Is Terran too strong?" with the real Terran win rate and complaint counts', () => {
     const latest = winRate('Terran', '5.0.12');
     const overall = winRate('Terran');
-    expect(startOut).toContain('> Is Terran too strong?');
+    // through the front door: a2a.ingress, the router stage (flink-sql/routing.sql), then the coordinator
+    expect(startOut).toContain('> Is Terran too strong?   (via a2a.ingress and the router)');
     expect(startOut).toContain('Yes: Terran looks too strong.');
     expect(startOut).toContain(`Terran won ${pct(latest.rate)} of ${thousands(latest.games)} non-mirror games (${thousands(latest.wins)} wins`);
     expect(startOut).toContain(`Over all patches: ${pct(overall.rate)} of ${thousands(overall.games)} games`);
@@ -120,6 +121,17 @@ describe('the main job', () => {
     expect(out).toContain(`${thousands(zerg.games)}경기 중 ${thousands(zerg.wins)}승`);
     child.stdin.end('/quit\n');
     expect(await new Promise((r) => child.on('exit', r))).toBe(0);
+  });
+
+  it('a high-priority question through the router reaches the agent on its high lane', async () => {
+    const r = await kamf(['ask', '--via-router', '--priority', 'high', '--agent', 'data', 'Zerg win rate in patch 5.0.11']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain(pct(winRate('Zerg', '5.0.11').rate));
+    const admin = mesh.kafka.admin();
+    await admin.connect();
+    const high = await admin.fetchTopicOffsets('agent.data.requests.high');
+    await admin.disconnect();
+    expect(high.reduce((n, p) => n + Number(p.high), 0)).toBe(1);
   });
 
   it('kamf agents lists the mesh from agent.registry', async () => {

@@ -14,11 +14,16 @@ export function meshCommands(program: Command): void {
     .description('ask the mesh a question (through the coordinator, found in agent.registry) and print the answer')
     .argument('<question...>', 'the question, in Korean or English')
     .option('-a, --agent <name>', 'agent to ask', 'balance')
+    .option('--via-router', 'send through a2a.ingress and the router stage instead of straight to the agent')
+    .option('--priority <p>', 'with --via-router: kamf-priority header (high sends it to the high lane)')
     .option('--json', 'print the final task as JSON')
     .addHelpText('after', '\nExamples:\n  kamf ask "Is Zerg too weak?"\n  kamf ask 테란 너무 사기 아니에요?\n  kamf ask --agent data "Protoss win rate in patch 5.0.11"')
-    .action(async (words: string[], opts: { agent: string; json?: boolean }, cmd: Command) => {
+    .action(async (words: string[], opts: { agent: string; json?: boolean; viaRouter?: boolean; priority?: string }, cmd: Command) => {
       const ctx = contextFrom(cmd);
-      const session = await MeshSession.open(connectMesh(ctx.config, ctx.endpoints), opts.agent);
+      const session = await MeshSession.open(connectMesh(ctx.config, ctx.endpoints), opts.agent, {
+        ...(opts.viaRouter ? { viaIngress: true } : {}),
+        ...(opts.priority ? { priority: opts.priority } : {}),
+      });
       try {
         const turn = await session.ask(words.join(' '), (line) => process.stderr.write(`  … ${line}\n`));
         if (opts.json) printJson(turn.task ?? turn);

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { ensureTopics } from '../../core/admin.js';
-import { FIXED_TOPICS } from '../../core/topics.js';
+import { FIXED_TOPICS, TOPICS } from '../../core/topics.js';
 import { registerSubject, targets } from '../../governance/index.js';
 import { consoleProgress, stackFromConfig } from '../../infra/index.js';
 import { contextFrom } from '../context.js';
@@ -13,6 +13,8 @@ import { print, table } from '../output.js';
 import { connectMesh } from '../../binding/mesh.js';
 import { startReferenceMesh, type ReferenceMesh } from '../../../agents/mesh.js';
 import { MeshSession, stateName } from '../ask.js';
+import { startRouter, type RunningRouter } from '../../router/index.js';
+import { pkgPath } from '../../core/paths.js';
 
 export function startCommand(program: Command): void {
   program
@@ -22,8 +24,9 @@ export function startCommand(program: Command): void {
     .option('-q, --question <text>', 'the question to ask once the mesh is up', 'Is Terran too strong?')
     .option('--no-question', 'do not ask a question at start')
     .option('--exit', 'exit after answering instead of running until Ctrl-C')
+    .option('--no-router', 'do not run the router stage (flink-sql/routing.sql on the embedded engine) in front of the agents')
     .addHelpText('after', '\nExamples:\n  npm start\n  npx kamf start -q "테란 너무 사기 아니에요?"\n  npx kamf start --detach      # infrastructure only')
-    .action(async (opts: { detach?: boolean; question: string | false; exit?: boolean }, cmd: Command) => {
+    .action(async (opts: { detach?: boolean; question: string | false; exit?: boolean; router: boolean }, cmd: Command) => {
       const ctx = contextFrom(cmd);
       const progress = consoleProgress();
       const stack = stackFromConfig(ctx.config, progress);
@@ -51,8 +54,10 @@ export function startCommand(program: Command): void {
       const mesh = connectMesh(ctx.config, ctx.endpoints, 'kamf-mesh');
       const log = (line: string) => progress({ service: 'mesh', phase: 'info', message: line });
       let agents: ReferenceMesh | undefined;
+      let router: RunningRouter | undefined;
       const stopAll = async () => {
-        print('\nstopping: agents finish their work and leave the registry...');
+        print('\nstopping: the router, then the agents finish their work and leave the registry...');
+        await router?.stop();
         await agents?.stop();
         if (stack && !alreadyRunning) await stack.down();
       };
@@ -61,9 +66,15 @@ export function startCommand(program: Command): void {
       process.once('SIGINT', onSignal);
       try {
         agents = await startReferenceMesh(ctx.config, mesh, log);
+        if (opts.router) {
+          const file = pkgPath('flink-sql', 'routing.sql');
+          router = await startRouter({ file, engine: 'rxjs', config: ctx.config, log });
+          log(`router: ${TOPICS.ingress.name} → agents, by flink-sql/routing.sql on the embedded engine`);
+        }
         if (opts.question) {
-          const session = await MeshSession.open(mesh, 'balance');
-          print(`\n> ${opts.question}`);
+          // through the front door when the router runs: a2a.ingress → router → agent.balance.requests
+          const session = await MeshSession.open(mesh, 'balance', { viaIngress: !!router });
+          print(`\n> ${opts.question}${router ? `   (via ${TOPICS.ingress.name} and the router)` : ''}`);
           const turn = await session.ask(opts.question, (line) => process.stderr.write(`  … ${line}\n`));
           print(`\n${turn.answer}\n(${stateName(turn.state)})`);
           await session.close();
