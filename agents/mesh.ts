@@ -21,14 +21,19 @@ export const LANES = ['high', ''];
 
 export const agentConfigPath = (name: string) => fileURLToPath(new URL(`./${name}/config.json`, import.meta.url));
 
-export async function startReferenceMesh(config: KamfConfig, mesh: MeshConnection, log: (line: string) => void = () => {}): Promise<ReferenceMesh> {
+export async function startReferenceMesh(
+  config: KamfConfig,
+  mesh: MeshConnection,
+  log: (line: string) => void = () => {},
+  options: { routerRunning?: boolean } = {},
+): Promise<ReferenceMesh> {
   log('starting agents data and cs (their MCP servers start over stdio)...');
   const [data, cs] = await Promise.all([
     runToolAgent({ config, mesh, agent: agentConfigPath('data'), lanes: LANES }),
     runToolAgent({ config, mesh, agent: agentConfigPath('cs'), lanes: LANES }),
   ]);
   log(`data: ${data.card.skills.map((s) => s.id).join(', ')}; cs: ${cs.card.skills.map((s) => s.id).join(', ')}`);
-  const balance = await startBalanceAgent({ config, mesh, lanes: LANES });
+  const balance = await startBalanceAgent({ config, mesh, lanes: LANES, fanOutViaRouter: options.routerRunning ?? false });
   await Promise.all([balance.directory.waitFor('data', { timeoutMs: 30_000 }), balance.directory.waitFor('cs', { timeoutMs: 30_000 })]);
   log('coordinator balance is up and sees data and cs in agent.registry');
   return {

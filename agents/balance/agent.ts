@@ -14,6 +14,8 @@ export interface BalanceAgentOptions {
   topics?: ServeAgentOptions['topics'];
   lanes?: string[];
   timeoutMs?: number;
+  /** The router stage runs: fan the data + feedback request out through a2a.ingress (see BalanceCoordinator). */
+  fanOutViaRouter?: boolean;
 }
 
 export interface RunningBalanceAgent extends RunningAgent {
@@ -48,7 +50,7 @@ export async function startBalanceAgent(opts: BalanceAgentOptions): Promise<Runn
         tags: ['router'],
       },
     ],
-    executor: new BalanceCoordinator(directory, new MeshCaller(runtime, directory), name),
+    executor: new BalanceCoordinator(directory, new MeshCaller(runtime, directory), name, undefined, opts.fanOutViaRouter ?? false),
     ...(opts.topics ? { topics: opts.topics } : {}),
     ...(opts.lanes ? { lanes: opts.lanes } : {}),
   });

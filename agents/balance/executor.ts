@@ -30,6 +30,8 @@ export interface TraceEntry {
   startedAt: number;
   endedAt: number;
   state: number;
+  /** How the call went out: straight to the agent (default) or as part of one request fanned out by the router. */
+  via?: 'router fan-out';
 }
 
 export class BalanceCoordinator implements AgentExecutor {
@@ -40,6 +42,8 @@ export class BalanceCoordinator implements AgentExecutor {
     private readonly caller: MeshCaller,
     private readonly selfName: string,
     private readonly planner: Planner = new DeterministicPlanner(),
+    /** Send round 1's data + feedback pair as ONE request through the router (fan-out), gathering both answers. */
+    private readonly fanOutViaRouter = false,
   ) {}
 
   async execute(ctx: RequestContext, bus: ExecutionEventBus): Promise<void> {
@@ -142,10 +146,25 @@ export class BalanceCoordinator implements AgentExecutor {
     // round 1, fan-out: numbers and feedback at the same time
     const complaintsTool = optional('search_complaints');
     const sentimentTool = optional('sentiment_summary');
-    const [latest, overall, complaints, sentiment] = await Promise.all([
-      this.call(ctx, bus, trace, need('win_rate'), { race, patch: 'latest' }, signal, lang),
+    const latestArgs = { race, patch: 'latest' };
+    const complaintArgs = { race, topic: 'balance', patch: 'latest', limit: 3 };
+    const pair = async (): Promise<[SkillCallResult, SkillCallResult | undefined]> => {
+      const winRate = need('win_rate');
+      if (!this.fanOutViaRouter || !complaintsTool || winRate.split('/')[0] === complaintsTool.split('/')[0]) {
+        return Promise.all([
+          this.call(ctx, bus, trace, winRate, latestArgs, signal, lang),
+          complaintsTool ? this.call(ctx, bus, trace, complaintsTool, complaintArgs, signal, lang) : undefined,
+        ]);
+      }
+      // one request, two agents: the router copies it to both, and both answers come back to us
+      bus.publish(statusEvent(ctx, TaskStates.working, lang === 'ko' ? `라우터를 통해 ${winRate.split('/')[0]}, ${complaintsTool.split('/')[0]} 에이전트에 동시에 요청 중...` : `asking ${winRate.split('/')[0]} and ${complaintsTool.split('/')[0]} with one fanned-out request...`));
+      const [a, b] = await this.caller.fanOut([{ toolId: winRate, args: latestArgs }, { toolId: complaintsTool, args: complaintArgs }], { signal });
+      for (const r of [a!, b!]) trace.push({ agent: r.agent, skill: r.skill, args: r.args, startedAt: r.startedAt, endedAt: r.endedAt, state: r.state, via: 'router fan-out' });
+      return [a!, b];
+    };
+    const [[latest, complaints], overall, sentiment] = await Promise.all([
+      pair(),
       this.call(ctx, bus, trace, need('win_rate'), { race }, signal, lang),
-      complaintsTool ? this.call(ctx, bus, trace, complaintsTool, { race, topic: 'balance', patch: 'latest', limit: 3 }, signal, lang) : undefined,
       sentimentTool ? this.call(ctx, bus, trace, sentimentTool, { race, patch: 'latest' }, signal, lang) : undefined,
     ]);
     const result = <T>(r: SkillCallResult | undefined) => r?.results[0]?.result as T | undefined;

@@ -11,7 +11,9 @@ import type { AgentDirectory, LiveAgent } from '../binding/registry/index.js';
 import { textPart } from './events.js';
 import type { PlannableTool } from './planner/types.js';
 import { skillSchemas } from './skills.js';
-import { RESULT_KIND, dataOf, dataPart } from './tool-agent.js';
+import { FANOUT_KIND, RESULT_KIND, dataOf, dataPart } from './tool-agent.js';
+import { fanOut } from '../binding/client/fan-out.js';
+import { TOPICS } from '../core/topics.js';
 
 export interface SkillCallResult {
   agent: string;
@@ -69,6 +71,37 @@ export class MeshCaller {
   }
 
   /** Calls `<agent>/<skill>` with arguments (a data part naming the tool, so the agent need not re-plan). */
+  /**
+   * One request through the router to several agents at once (`kamf-target-agent: a,b`), each running its own
+   * skill call; gathers every agent's answer. Agents that do not answer in time come back in state 0.
+   */
+  async fanOut(calls: Array<{ toolId: string; args: Record<string, unknown> }>, options: { text?: string; signal?: AbortSignal; ingressTopic?: string } = {}): Promise<SkillCallResult[]> {
+    const byAgent = Object.fromEntries(calls.map((c) => {
+      const [agent, skill] = c.toolId.split('/') as [string, string];
+      return [agent, { tool: skill, arguments: c.args }];
+    }));
+    const startedAt = Date.now();
+    const message: Message = {
+      messageId: randomUUID(),
+      contextId: '',
+      taskId: '',
+      role: 1,
+      parts: [textPart(options.text ?? calls.map((c) => c.toolId).join(' + ')), dataPart({ kind: FANOUT_KIND, byAgent })],
+      metadata: undefined,
+      extensions: [],
+      referenceTaskIds: [],
+    };
+    const answers = await fanOut(this.runtime, options.ingressTopic ?? TOPICS.ingress.name, Object.keys(byAgent), { tenant: '', message, configuration: undefined, metadata: undefined }, options.signal ? { signal: options.signal } : {});
+    const endedAt = Date.now();
+    return answers.map((a) => {
+      const skill = byAgent[a.agent]!.tool;
+      const args = byAgent[a.agent]!.arguments;
+      if ('missing' in a) return { agent: a.agent, skill, args, task: undefined, state: 0, text: `${a.agent} did not answer`, results: [], startedAt, endedAt };
+      if ('error' in a) return { agent: a.agent, skill, args, task: undefined, state: 4, text: a.error.message, results: [], startedAt, endedAt };
+      return this.toResult(a.agent, skill, args, a.result, startedAt, endedAt);
+    });
+  }
+
   /** With `plain`, only the text goes out and the agent plans for itself (for skills without an input schema). */
   async call(toolId: string, args: Record<string, unknown>, options: { text?: string; signal?: AbortSignal; plain?: boolean } = {}): Promise<SkillCallResult> {
     const [agent, skill] = toolId.split('/') as [string, string];
@@ -85,7 +118,10 @@ export class MeshCaller {
       referenceTaskIds: [],
     };
     const r = (await client.sendMessage({ tenant: '', message, configuration: undefined, metadata: undefined }, options.signal ? { signal: options.signal } : undefined)) as Task | Message;
-    const endedAt = Date.now();
+    return this.toResult(agent, skill, args, r, startedAt, Date.now());
+  }
+
+  private toResult(agent: string, skill: string, args: Record<string, unknown>, r: Task | Message, startedAt: number, endedAt: number): SkillCallResult {
     if (!('status' in r)) return { agent, skill, args, task: undefined, state: 3, text: textOfMessage(r), results: [], startedAt, endedAt };
     const artifactParts = r.artifacts.flatMap((a) => a.parts);
     const results = dataOf<{ tool: string; args: Record<string, unknown>; result: unknown }>({ parts: artifactParts } as Message, RESULT_KIND);

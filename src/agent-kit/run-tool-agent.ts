@@ -52,7 +52,7 @@ export async function runToolAgent(opts: RunToolAgentOptions): Promise<RunningTo
     name,
     description: agentConfig.description,
     skills: [],
-    executor: new ToolAgentExecutor(hub, planner),
+    executor: new ToolAgentExecutor(hub, planner, name),
     card: { version: agentConfig.version },
     ...(agentConfig.concurrency ? { concurrency: agentConfig.concurrency } : {}),
     ...(opts.topics ? { topics: opts.topics } : {}),

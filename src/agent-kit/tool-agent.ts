@@ -21,10 +21,20 @@ export function dataOf<T>(message: Message | undefined, kind: string): T[] {
   return (message?.parts ?? []).flatMap((p) => (p.content?.$case === 'data' && (p.content.value as { kind?: string })?.kind === kind ? [p.content.value as T] : []));
 }
 
-/** A caller may skip planning: a data part `{ tool, arguments }` names the call outright. */
-function directCall(message: Message): ToolCall | undefined {
+export const FANOUT_KIND = 'kamf.fanout-calls';
+
+/**
+ * A caller may skip planning: a data part `{ tool, arguments }` names the call outright. A request fanned out to
+ * several agents carries `{ kind: 'kamf.fanout-calls', byAgent: { <agent>: { tool, arguments } } }`: each agent
+ * takes its own entry.
+ */
+function directCall(message: Message, agentName: string | undefined): ToolCall | undefined {
   for (const p of message.parts) {
-    const v = p.content?.$case === 'data' ? (p.content.value as { tool?: unknown; arguments?: unknown }) : undefined;
+    const v = p.content?.$case === 'data' ? (p.content.value as { tool?: unknown; arguments?: unknown; kind?: unknown; byAgent?: Record<string, { tool?: unknown; arguments?: unknown }> }) : undefined;
+    if (v?.kind === FANOUT_KIND && agentName) {
+      const mine = v.byAgent?.[agentName];
+      if (mine && typeof mine.tool === 'string') return { tool: mine.tool, args: (mine.arguments as Record<string, unknown>) ?? {} };
+    }
     if (v && typeof v.tool === 'string') return { tool: v.tool, args: (v.arguments as Record<string, unknown>) ?? {} };
   }
   return undefined;
@@ -36,6 +46,8 @@ export class ToolAgentExecutor implements AgentExecutor {
   constructor(
     private readonly hub: ToolHub,
     private readonly planner: Planner,
+    /** The agent's routing name, to pick its entry of a fanned-out request. */
+    private readonly agentName?: string,
   ) {}
 
   async execute(ctx: RequestContext, bus: ExecutionEventBus): Promise<void> {
@@ -58,7 +70,7 @@ export class ToolAgentExecutor implements AgentExecutor {
     const pending = ctx.task?.status?.state === TaskStates.inputRequired ? dataOf<PendingCall & { kind: string }>(ctx.task.status.message, PENDING_KIND)[0] : undefined;
     const tools = this.hub.tools();
     const input: PlanInput = { text, tools, lang, ...(pending ? { pending } : {}) };
-    const direct = directCall(ctx.userMessage);
+    const direct = directCall(ctx.userMessage, this.agentName);
     const plan: Plan = direct ? { kind: 'call', calls: [direct], mode: 'sequential' } : await this.planner.plan(input, signal);
 
     switch (plan.kind) {

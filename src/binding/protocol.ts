@@ -38,6 +38,8 @@ export const HEADERS = {
   dlqOffset: 'kamf-dlq-source-offset',
   /** DLQ, from the router: the sink the record could not be written to. */
   dlqSinkTopic: 'kamf-dlq-sink-topic',
+  /** On replies: the agent that answered (a fanned-out request gets one reply stream per agent). */
+  responder: 'kamf-responder',
   /** Replay tools mark re-injected records. */
   replayOf: 'kamf-replay-of',
 } as const;

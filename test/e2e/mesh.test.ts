@@ -95,7 +95,7 @@ describe('the main job', () => {
     expect(startOut).toContain(`${thousands(negativeBalancePosts('Terran', '5.0.12'))} negative balance posts about Terran in patch 5.0.12`);
     // progress streamed while the coordinator worked
     expect(startOut).toMatch(/… asking data \(win_rate\)/);
-    expect(startOut).toMatch(/… asking cs \(search_complaints\)/);
+    expect(startOut).toMatch(/… asking data and cs with one fanned-out request/);
   });
 
   it('the same question in Korean is answered in Korean with the same numbers', async () => {
@@ -147,12 +147,20 @@ describe('the main job', () => {
   it('a parallel plan really runs in parallel: the coordinator trace shows overlapping calls', async () => {
     const r = await kamf(['ask', '--json', 'Is Zerg too weak?']);
     expect(r.code, r.err).toBe(0);
-    const task = JSON.parse(r.out) as { artifacts: Array<{ parts: Array<{ content?: { $case: string; value: { kind?: string; calls?: Array<{ skill: string; startedAt: number; endedAt: number }> } } }> }> };
+    const task = JSON.parse(r.out) as {
+      artifacts: Array<{ parts: Array<{ content?: { $case: string; value: { kind?: string; calls?: Array<{ agent: string; skill: string; startedAt: number; endedAt: number; state: number; via?: string }> } } }> }>;
+    };
     const trace = task.artifacts.flatMap((a) => a.parts).find((p) => p.content?.$case === 'data' && p.content.value.kind === 'kamf.trace')!.content!.value.calls!;
     const round1 = trace.filter((c) => ['win_rate', 'search_complaints', 'sentiment_summary'].includes(c.skill));
     expect(round1).toHaveLength(4);
     // all four were in flight at once: the last to start began before the first to finish ended
     expect(Math.max(...round1.map((c) => c.startedAt))).toBeLessThan(Math.min(...round1.map((c) => c.endedAt)));
+    // two of them were ONE request that the router fanned out to two agents; the coordinator gathered both answers
+    const fanned = trace.filter((c) => c.via === 'router fan-out');
+    expect(fanned.map((c) => [c.agent, c.skill, c.state])).toEqual([
+      ['data', 'win_rate', 3],
+      ['cs', 'search_complaints', 3],
+    ]);
   });
 });
 

@@ -9,7 +9,8 @@ import type { A2AResponse } from '../../codec/mapping/envelopes.js';
 import { HEADERS, clientReplyTopic, readHeaders } from '../protocol.js';
 
 export interface ReplySink {
-  push(response: A2AResponse): void;
+  /** `responder`: the agent that answered (header kamf-responder), for requests fanned out to several agents. */
+  push(response: A2AResponse, responder?: string): void;
   fail(err: Error): void;
 }
 
@@ -56,7 +57,7 @@ export class ReplyInbox {
           return;
         }
         try {
-          sink.push(await this.codec.decodeA2AResponse(message.value!));
+          sink.push(await this.codec.decodeA2AResponse(message.value!), headers[HEADERS.responder]);
         } catch (err) {
           this.stats.undecodable++;
           sink.fail(err as Error);

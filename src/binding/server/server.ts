@@ -375,7 +375,7 @@ export class KafkaAgentServer {
       ...(error ? { error } : {}),
     };
     const value = await this.opts.codec.encodeA2AResponse(target.topic, response);
-    const headers: IHeaders = { [HEADERS.correlationId]: target.correlationId, [HEADERS.version]: A2A_PROTOCOL_VERSION };
+    const headers: IHeaders = { [HEADERS.correlationId]: target.correlationId, [HEADERS.version]: A2A_PROTOCOL_VERSION, [HEADERS.responder]: this.opts.agentName };
     await this.sender!.send(target.topic, { key: target.correlationId, value, headers });
   }
 

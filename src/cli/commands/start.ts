@@ -65,12 +65,13 @@ export function startCommand(program: Command): void {
       const onSignal = () => (interrupted = true);
       process.once('SIGINT', onSignal);
       try {
-        agents = await startReferenceMesh(ctx.config, mesh, log);
         if (opts.router) {
+          // the router first: it creates the agents' lane topics, and the coordinator fans out through it
           const file = pkgPath('flink-sql', 'routing.sql');
           router = await startRouter({ file, engine: 'rxjs', config: ctx.config, log });
           log(`router: ${TOPICS.ingress.name} → agents, by flink-sql/routing.sql on the embedded engine`);
         }
+        agents = await startReferenceMesh(ctx.config, mesh, log, { routerRunning: !!router });
         if (opts.question) {
           // through the front door when the router runs: a2a.ingress → router → agent.balance.requests
           const session = await MeshSession.open(mesh, 'balance', { viaIngress: !!router });
