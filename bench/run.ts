@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only codec|binding] [--n 5000] [--concurrency 64]`: runs the benchmarks and writes
+ * `npm run bench [-- --only codec|binding|router] [--n 5000] [--concurrency 64]`: runs the benchmarks and writes
  * bench/results/<timestamp>.json. The binding benchmark needs Kafka and a registry: the local stack is started (or
  * reused) unless KAFKA_BROKERS / SCHEMA_REGISTRY_URL point elsewhere. Numbers are for comparing commits on the same
  * machine, not promises; tests never assert wall-clock bounds.
@@ -12,6 +12,7 @@ import { pkgPath } from '../src/core/paths.js';
 import { consoleProgress, stackFromConfig } from '../src/infra/index.js';
 import { bindingBenchmark } from './binding.js';
 import { codecBenchmarks } from './codec.js';
+import { routerBenchmark } from './router.js';
 import type { BenchResult } from './stats.js';
 
 const { values } = parseArgs({
@@ -24,7 +25,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  process.stdout.write('npm run bench -- [--only codec|binding] [--n N] [--concurrency C] [--server-concurrency S]\n');
+  process.stdout.write('npm run bench -- [--only codec|binding|router] [--n N] [--concurrency C] [--server-concurrency S]\n');
   process.exit(0);
 }
 
@@ -32,13 +33,14 @@ const results: BenchResult[] = [];
 const want = (name: string) => !values.only || values.only === name;
 
 if (want('codec')) results.push(...codecBenchmarks(Number(values.n ?? 50_000)));
-if (want('binding')) {
+if (want('binding') || want('router')) {
   const config = loadConfig();
   const stack = stackFromConfig(config, consoleProgress());
   const before = stack ? await stack.status() : [];
   if (stack) await stack.up();
   try {
-    results.push(await bindingBenchmark(config, Number(values.n ?? 5000), Number(values.concurrency), Number(values['server-concurrency'])));
+    if (want('binding')) results.push(await bindingBenchmark(config, Number(values.n ?? 5000), Number(values.concurrency), Number(values['server-concurrency'])));
+    if (want('router')) results.push(await routerBenchmark(config, Number(values.n ?? 50_000)));
   } finally {
     if (stack && before.some((s) => s.state !== 'running')) await stack.down();
   }
