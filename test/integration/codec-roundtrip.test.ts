@@ -2,7 +2,7 @@
  * Codec against REAL infrastructure: for every record type, generated SDK values are encoded with
  * schemas registered in Apicurio (subject `<topic>-value`), produced to Kafka, consumed, decoded and
  * compared with the input. A second, cold serde decodes too, so the writer schema really comes from the
- * registry by id. Addresses: KAMF_TEST_KAFKA_BROKERS, KAMF_TEST_SCHEMA_REGISTRY_URL.
+ * registry by id.
  */
 import { randomBytes } from 'node:crypto';
 import { Role, type Message } from '@a2a-js/sdk';
@@ -12,16 +12,18 @@ import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { A2ACodec, AvroSerde, RECORD_TYPES, getSchema, valueSubject, type RecordTypeName } from '../../src/codec/index.js';
 import { arbitraries } from '../unit/codec/arbitraries.js';
+import { testEndpoints } from '../support/infra.js';
 
-const brokers = process.env.KAMF_TEST_KAFKA_BROKERS;
-const registryUrl = process.env.KAMF_TEST_SCHEMA_REGISTRY_URL;
+// the run's shared broker and registry (test/support/global-setup.ts); never skipped
+const { brokers: brokerList, registryUrl } = testEndpoints();
+const brokers = brokerList.join(',');
 const PER_TYPE = 25;
 
-describe.skipIf(!brokers || !registryUrl)('codec round trip through Kafka + Apicurio', () => {
+describe('codec round trip through Kafka + Apicurio', () => {
   const suffix = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const topicOf = (t: RecordTypeName) => `kamf-it.codec.${t}.${suffix}`;
-  const kafka = new Kafka({ clientId: 'kamf-codec-it', brokers: (brokers ?? '').split(','), logLevel: logLevel.NOTHING });
-  const registry = new SchemaRegistry({ host: registryUrl ?? '' });
+  const kafka = new Kafka({ clientId: 'kamf-codec-it', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const registry = new SchemaRegistry({ host: registryUrl });
   const codec = new A2ACodec({ serde: new AvroSerde({ registry }) });
   const arbs = arbitraries({ large: false, maxItems: 2 });
   let producer: Producer | undefined;
@@ -111,7 +113,7 @@ describe.skipIf(!brokers || !registryUrl)('codec round trip through Kafka + Apic
       });
     });
 
-    const cold = new A2ACodec({ serde: new AvroSerde({ registry: new SchemaRegistry({ host: registryUrl! }) }) });
+    const cold = new A2ACodec({ serde: new AvroSerde({ registry: new SchemaRegistry({ host: registryUrl }) }) });
     for (const t of RECORD_TYPES) {
       const bufs = received.get(t)!;
       const values = sent.get(t)!;
