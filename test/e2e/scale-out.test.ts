@@ -26,16 +26,16 @@ afterAll(() => {
   for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
 });
 
-async function readSnapshots(mesh: ReturnType<typeof connectMesh>): Promise<TaskSnapshot[]> {
+async function readSnapshots(mesh: ReturnType<typeof connectMesh>, tasksTopic = topics.tasks): Promise<TaskSnapshot[]> {
   const admin = mesh.kafka.admin();
   await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topics.tasks);
+  const ends = await admin.fetchTopicOffsets(tasksTopic);
   await admin.disconnect();
   const remaining = new Map(ends.map((e) => [e.partition, Number(e.high)]));
   const out: TaskSnapshot[] = [];
   const consumer = mesh.kafka.consumer({ groupId: `reader-${randomUUID()}`, maxWaitTimeInMs: 50 });
   await consumer.connect();
-  await consumer.subscribe({ topic: topics.tasks, fromBeginning: true });
+  await consumer.subscribe({ topic: tasksTopic, fromBeginning: true });
   await new Promise<void>((resolve) => {
     const check = () => [...remaining.values()].every((v) => v <= 0) && resolve();
     check();
@@ -118,5 +118,55 @@ describe('scale-out and crash recovery', () => {
 
     b!.child.kill('SIGTERM');
     expect(await b!.exited).toBe(0); // graceful shutdown exits cleanly
+  });
+
+  it('an instance joining mid-load takes over partitions without running anything twice', async () => {
+    const mesh = connectMesh(testConfig());
+    const id = randomUUID().slice(0, 6);
+    const agentName = `scaleup-${id}`;
+    const t = { tasks: `a2a.tasks.${id}`, dlq: `a2a.dlq.${id}`, registry: `agent.registry.${id}` };
+    await ensureTopics(mesh.kafka, [
+      { name: agentRequestTopic(agentName), partitions: 6, compacted: false },
+      { name: t.tasks, partitions: 3, compacted: true },
+      { name: t.dlq, partitions: 1, compacted: false },
+      { name: t.registry, partitions: 1, compacted: true },
+    ]);
+    const env = { KAMF_AGENT_NAME: agentName, KAMF_AGENT_CONCURRENCY: '32', KAMF_TASKS_TOPIC: t.tasks, KAMF_DLQ_TOPIC: t.dlq, KAMF_REGISTRY_TOPIC: t.registry };
+    const first = await spawnAgent('slow', env);
+    procs.push(first);
+    const rt = await KafkaClientRuntime.start(mesh.kafka, mesh.codec, { timeoutMs: 120_000 });
+    const card = kafkaAgentCard({ name: agentName, description: 'slow', brokers: testConfig().kafka.brokers, skills: [] });
+    const client = await rt.clientFactory().createFromAgentCard(card);
+    const M = 600;
+    const ids = Array.from({ length: M }, (_, i) => `u-${id}-${i}`);
+    const results = Promise.all(
+      ids.map((messageId, i) =>
+        client.sendMessage({
+          tenant: '',
+          message: { messageId, contextId: `ctx-${i}`, taskId: '', role: 1, parts: [textPart('work 200')], metadata: undefined, extensions: [], referenceTaskIds: [] },
+          configuration: undefined,
+          metadata: undefined,
+        }) as Promise<Task>,
+      ),
+    );
+    // a second instance joins while the first is busy: partitions move, in-flight work of the first is redelivered
+    await new Promise((r) => setTimeout(r, 1500));
+    const second = await spawnAgent('slow', env);
+    procs.push(second);
+    const tasks = await results;
+    await rt.close();
+    expect(tasks.every((x) => x.status?.state === 3)).toBe(true);
+    const ranOn = new Set(tasks.map((x) => x.artifacts[0]?.metadata?.instance as string));
+    expect(ranOn.size).toBe(2);
+    const perMessage = new Map<string, Set<string>>();
+    for (const snap of await readSnapshots(mesh, t.tasks)) {
+      const mid = snap.task.history[0]?.messageId ?? '';
+      if (!perMessage.has(mid)) perMessage.set(mid, new Set());
+      perMessage.get(mid)!.add(snap.task.id);
+    }
+    // every request ran exactly once: one task per message, nothing re-run after the rebalance
+    for (const m of ids) expect(perMessage.get(m)?.size, m).toBe(1);
+    for (const p of [first, second]) p.child.kill('SIGTERM');
+    expect(await Promise.all([first.exited, second.exited])).toEqual([0, 0]);
   });
 });

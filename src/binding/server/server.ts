@@ -29,7 +29,7 @@ import { BatchingProducer } from '../../core/batching-producer.js';
 import { A2A_PROTOCOL_VERSION, HEADERS, KAFKA_BINDING_URI, readHeaders, type Headers } from '../protocol.js';
 import { BINDING_ERROR, errorOf } from './errors.js';
 import { laneLayout, PrioritySlots, TopicOffsets, type Lane } from './lanes.js';
-import { KafkaTaskStore } from './task-store.js';
+import { KafkaTaskStore, settledSince } from './task-store.js';
 import { publishRemoteCancels, followTaskFromStore } from './cross-instance.js';
 
 export interface KafkaAgentServerOptions {
@@ -52,6 +52,12 @@ export interface KafkaAgentServerOptions {
    * the request. Without it every caller is the SDK's unauthenticated user.
    */
   authenticate?: (headers: Headers) => Promise<User | undefined> | User | undefined;
+  /**
+   * A redelivered request whose task exists but has not settled is answered once the task settles (its previous
+   * runner may still be working, e.g. after a rebalance). If the task does not change for this long, its runner is
+   * presumed dead and the request runs again. Default 20 s (above the consumer session timeout).
+   */
+  takeoverAfterMs?: number;
   /** How often finished requests' offsets are committed. Default 100 ms. */
   commitIntervalMs?: number;
   /** Observability hook: one call per handled record. */
@@ -68,7 +74,6 @@ interface ReplyTarget {
 export const STATE_HEADERS_KEY = 'headers';
 export const STATE_INSTANCE_KEY = 'kamf.instance';
 
-const TERMINAL_OR_INTERRUPTED = new Set([3, 4, 5, 6, 7, 8]);
 
 export class KafkaAgentServer {
   readonly instanceId: string;
@@ -89,7 +94,7 @@ export class KafkaAgentServer {
   private commitTimer?: NodeJS.Timeout;
   private needsCatchUp = true;
   private unsubscribeCancels?: () => void;
-  readonly stats = { handled: 0, failed: 0, deadLettered: 0, deduplicated: 0 };
+  readonly stats = { handled: 0, failed: 0, deadLettered: 0, deduplicated: 0, takenOver: 0 };
 
   constructor(private readonly opts: KafkaAgentServerOptions) {
     this.instanceId = opts.instanceId ?? randomUUID();
@@ -302,12 +307,29 @@ export class KafkaAgentServer {
           const running = this.inFlightMessages.get(messageId);
           if (running) await running;
           const known = await this.store.findByMessageId(messageId, ctx);
-          if (known && TERMINAL_OR_INTERRUPTED.has(known.task.status?.state ?? 0)) {
+          // seen before but not settled: after a rebalance the previous owner may still be running it, so wait for
+          // it to finish; only when the task stops changing altogether is it taken over (its runner died)
+          const settled = !known
+            ? undefined
+            : settledSince(known.task, known.firstSeenAt)
+              ? known.task
+              : running
+                ? undefined
+                : await this.store.waitForSettled(known.task.id, known.firstSeenAt, known.context, this.opts.takeoverAfterMs ?? 20_000);
+          if (settled) {
             this.stats.deduplicated++;
-            if (request.method === 'SEND_MESSAGE') return unary({ $case: 'sendMessage', value: { payload: { $case: 'task', value: known.task } } });
+            if (request.method === 'SEND_MESSAGE') return unary({ $case: 'sendMessage', value: { payload: { $case: 'task', value: settled } } });
             return this.stream(target, (async function* () {
-              yield { payload: { $case: 'task' as const, value: known.task } } satisfies StreamResponse;
+              yield { payload: { $case: 'task' as const, value: settled } } satisfies StreamResponse;
             })());
+          }
+          if (known && !request.params.message?.taskId) {
+            // taking over a first turn: the new run makes a new task, so close the orphan instead of leaving it WORKING
+            this.stats.takenOver++;
+            await this.store.save(
+              { ...known.task, status: { state: 4, message: undefined, timestamp: new Date().toISOString() }, metadata: { ...known.task.metadata, 'kamf.interrupted': 'its instance stopped; the request was run again' } },
+              known.context,
+            );
           }
         }
         const run =

@@ -34,6 +34,19 @@ export interface KafkaTaskStoreOptions {
   instanceId?: string;
 }
 
+const SETTLED = new Set([3, 4, 5, 6, 7, 8]); // terminal or interrupted
+
+/**
+ * True when the task reached a terminal or interrupted state after `since` (when the turn's message was first
+ * stored): a redelivered turn is then answered from the store. An INPUT_REQUIRED set BEFORE the message arrived
+ * belongs to the previous turn, so that follow-up has not been handled yet.
+ */
+export function settledSince(task: Task, since: number): boolean {
+  if (!SETTLED.has(task.status?.state ?? 0)) return false;
+  const at = task.status?.timestamp ? Date.parse(task.status.timestamp) : NaN;
+  return Number.isNaN(at) || at >= since - 5; // a few ms of slack: status timestamps and savedAt come from one clock
+}
+
 const ownerOf = (ctx: ServerCallContext | undefined) => ctx?.user?.userName || 'unknown';
 
 function contextFor(tenant: string | undefined, owner: string): ServerCallContext {
@@ -47,7 +60,8 @@ export class KafkaTaskStore implements TaskStore {
   readonly topic: string;
   private readonly view = new CompactTaskView();
   private readonly savedAt = new Map<string, number>();
-  private readonly byMessageId = new Map<string, { taskId: string; tenant?: string; owner: string }>();
+  /** messageId → the task it went into, and when a snapshot first showed it (to tell a settled turn from a pending one). */
+  private readonly byMessageId = new Map<string, { taskId: string; tenant?: string; owner: string; firstSeenAt: number }>();
   private readonly events = new EventEmitter();
   private readonly consumed = new Map<number, number>();
   private producer?: Producer;
@@ -124,7 +138,9 @@ export class KafkaTaskStore implements TaskStore {
     const owner = snap.owner ?? 'unknown';
     this.view.put(snap.task, snap.tenant, owner);
     for (const m of snap.task.history ?? []) {
-      if (m.role === 1 /* ROLE_USER */ && m.messageId) this.byMessageId.set(m.messageId, { taskId: id, owner, ...(snap.tenant ? { tenant: snap.tenant } : {}) });
+      if (m.role === 1 /* ROLE_USER */ && m.messageId && !this.byMessageId.has(m.messageId)) {
+        this.byMessageId.set(m.messageId, { taskId: id, owner, firstSeenAt: snap.savedAt, ...(snap.tenant ? { tenant: snap.tenant } : {}) });
+      }
     }
     this.events.emit('update', { task: snap.task, owner, remote, ...(snap.tenant ? { tenant: snap.tenant } : {}) } satisfies TaskUpdate);
     return true;
@@ -153,13 +169,39 @@ export class KafkaTaskStore implements TaskStore {
   }
 
   /** The task a user message started or continued, for answering redelivered requests without running them again. */
-  async findByMessageId(messageId: string, caller: ServerCallContext): Promise<{ task: Task; context: ServerCallContext } | undefined> {
+  async findByMessageId(messageId: string, caller: ServerCallContext): Promise<{ task: Task; context: ServerCallContext; firstSeenAt: number } | undefined> {
     const ref = this.byMessageId.get(messageId);
     // another user's (or tenant's) message id is not a duplicate of this one: never answer with their task
     if (!ref || ref.owner !== ownerOf(caller) || (ref.tenant ?? undefined) !== (caller.tenant ?? undefined)) return undefined;
     const context = contextFor(ref.tenant, ref.owner);
     const task = this.view.get(ref.taskId, ref.tenant, ref.owner);
-    return task ? { task, context } : undefined;
+    return task ? { task, context, firstSeenAt: ref.firstSeenAt } : undefined;
+  }
+
+  /**
+   * Waits until the task settles for a turn first seen at `since` (see `settledSince`), following snapshots as
+   * they arrive. Resolves undefined when nothing about the task changes for `idleMs`: whoever ran it is gone.
+   */
+  waitForSettled(taskId: string, since: number, context: ServerCallContext, idleMs: number): Promise<Task | undefined> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout;
+      const finish = (t: Task | undefined) => {
+        clearTimeout(timer);
+        off();
+        resolve(t);
+      };
+      const arm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => finish(undefined), idleMs);
+      };
+      const off = this.onUpdate((u) => {
+        if (u.task.id !== taskId) return;
+        if (settledSince(u.task, since)) finish(u.task);
+        else arm(); // still moving: someone is working on it
+      });
+      arm();
+      void this.load(taskId, context).then((t) => t && settledSince(t, since) && finish(t));
+    });
   }
 
   onUpdate(listener: (u: TaskUpdate) => void): () => void {
