@@ -156,6 +156,12 @@ describe('the main job', () => {
     // all four were in flight at once: the last to start began before the first to finish ended
     expect(Math.max(...round1.map((c) => c.startedAt))).toBeLessThan(Math.min(...round1.map((c) => c.endedAt)));
     // two of them were ONE request that the router fanned out to two agents; the coordinator gathered both answers
+    const evidence = task.artifacts
+      .flatMap((a) => a.parts)
+      .flatMap((p) => (p.content?.$case === 'data' && p.content.value.kind === 'kamf.evidence' ? [p.content.value as unknown as { agent: string; results: Array<{ tool: string }> }] : []));
+    // each agent answered the fanned-out request with its own tool, not with the other agent's task
+    expect(evidence.filter((e) => e.agent === 'cs').flatMap((e) => e.results.map((r) => r.tool))).toContain('search_complaints');
+    expect(evidence.filter((e) => e.agent === 'data').flatMap((e) => e.results.map((r) => r.tool))).not.toContain('search_complaints');
     const fanned = trace.filter((c) => c.via === 'router fan-out');
     expect(fanned.map((c) => [c.agent, c.skill, c.state])).toEqual([
       ['data', 'win_rate', 3],

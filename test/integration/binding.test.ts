@@ -203,6 +203,27 @@ describe('durability and scale-out', () => {
   });
 });
 
+describe('agents sharing the task topic', () => {
+  it('the same message sent to two agents (a fan-out) runs once on each, and each answers with its own task', async () => {
+    const name2 = `echo2-${suffix}`;
+    await ensureTopics(mesh.kafka, [{ name: agentRequestTopic(name2), partitions: 2, compacted: false }]);
+    const card2 = kafkaAgentCard({ name: name2, description: 'e2', brokers: testConfig().kafka.brokers, skills: [] });
+    const echo2 = new EchoExecutor();
+    await startServer(name2, echo2, card2);
+    const message = userMessage('to both');
+    const { rt } = await newClient(echoCard);
+    const [a, b] = (await Promise.all([
+      rt.transportTo(agentRequestTopic(echoName), echoCard).sendMessage({ tenant: '', message, configuration: undefined, metadata: undefined }),
+      rt.transportTo(agentRequestTopic(name2), card2).sendMessage({ tenant: '', message, configuration: undefined, metadata: undefined }),
+    ])) as Task[];
+    expect(a!.id).not.toBe(b!.id);
+    expect(echo.executions.get(message.messageId)).toBe(1);
+    expect(echo2.executions.get(message.messageId)).toBe(1);
+    // and neither answers for the other's task
+    await expect(rt.transportTo(agentRequestTopic(name2), card2).getTask({ id: a!.id, tenant: '', historyLength: undefined })).rejects.toBeInstanceOf(TaskNotFoundError);
+  });
+});
+
 describe('bad input', () => {
   it('a garbage record lands in the DLQ with a reason, the caller gets an error within a second, the agent keeps serving', async () => {
     const { rt } = await newClient(echoCard);

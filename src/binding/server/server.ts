@@ -104,6 +104,7 @@ export class KafkaAgentServer {
       kafka: opts.kafka,
       codec: opts.codec,
       instanceId: this.instanceId,
+      agentName: opts.agentName,
       ...(opts.tasksTopic ? { topic: opts.tasksTopic } : {}),
     });
     this.handler = new DefaultRequestHandler(

@@ -32,6 +32,12 @@ export interface KafkaTaskStoreOptions {
   topic?: string;
   /** Used in the consumer group id; each store reads the whole topic. */
   instanceId?: string;
+  /**
+   * The agent this store serves. Snapshots are keyed `<agent>/<task id>`, and a store only takes its own agent's
+   * tasks into its view: agents sharing `a2a.tasks` never answer for each other's tasks, and a request fanned out
+   * to several agents (same messageId everywhere) is deduplicated per agent.
+   */
+  agentName?: string;
 }
 
 const SETTLED = new Set([3, 4, 5, 6, 7, 8]); // terminal or interrupted
@@ -88,7 +94,7 @@ export class KafkaTaskStore implements TaskStore {
     await this.consumer.run({
       autoCommit: false,
       eachMessage: async ({ partition, message }) => {
-        if (message.value) {
+        if (message.value && this.mine(message.key)) {
           try {
             const snap = await this.opts.codec.decodeTaskSnapshot(message.value);
             this.apply(snap, true);
@@ -100,6 +106,18 @@ export class KafkaTaskStore implements TaskStore {
       },
     });
     await this.catchUp();
+  }
+
+  /** Keys `<agent>/<task>` of other agents are skipped; keys without an agent (older writers) are taken. */
+  private mine(key: Buffer | null): boolean {
+    if (!this.opts.agentName || !key) return true;
+    const k = key.toString('utf8');
+    const slash = k.indexOf('/');
+    return slash < 0 || k.slice(0, slash) === this.opts.agentName;
+  }
+
+  private keyOf(taskId: string): string {
+    return this.opts.agentName ? `${this.opts.agentName}/${taskId}` : taskId;
   }
 
   /** Resolves once every snapshot written before the call has been applied locally. */
@@ -151,7 +169,7 @@ export class KafkaTaskStore implements TaskStore {
     const savedAt = Math.max(Date.now(), (this.savedAt.get(task.id) ?? 0) + 1);
     const snap: TaskSnapshot = { task: structuredClone(task), owner: ownerOf(context), savedAt, ...(context.tenant ? { tenant: context.tenant } : {}) };
     const value = await this.opts.codec.encodeTaskSnapshot(this.topic, snap);
-    await this.sender.send(this.topic, { key: task.id, value });
+    await this.sender.send(this.topic, { key: this.keyOf(task.id), value });
     this.apply(snap, false);
   }
 
