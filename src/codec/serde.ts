@@ -139,23 +139,27 @@ export class AvroSerde {
       const res = await this.bounded(`register ${recordType} under ${subject}`, this.registry.register(schema, opts));
       return res.id;
     };
-    try {
-      return await attempt();
-    } catch (err) {
-      // The library refuses to register when the subject's compatibility level differs from the one
-      // it was given (default BACKWARD). The registry enforces its own level anyway: accept it.
-      const level =
-        err instanceof Error && err.name === 'ConfluentSchemaRegistryCompatibilityError'
-          ? /!= ([A-Z_]+)\)/.exec(err.message)?.[1]
-          : undefined;
-      if (level) {
-        try {
-          return await attempt(level);
-        } catch (err2) {
-          throw registryError(`registering ${recordType} under subject ${subject}`, err2);
-        }
+    // The library refuses to register when the subject's compatibility level differs from the one it was given
+    // (default BACKWARD); the registry enforces its own level anyway, so take that one and try again. Apicurio
+    // answers NONE for a subject that does not exist yet and its global level once it does, so when several
+    // processes register the same new subject at once the level changes under us: look the schema up again
+    // before each retry, another process may have registered it already.
+    let compatibility: string | undefined;
+    for (let round = 0; ; round++) {
+      try {
+        return await attempt(compatibility);
+      } catch (err) {
+        const level =
+          err instanceof Error && err.name === 'ConfluentSchemaRegistryCompatibilityError'
+            ? /!= ([A-Z_]+)\)/.exec(err.message)?.[1]
+            : undefined;
+        // whatever went wrong (the level changed, a concurrent config write collided), someone may have won the race
+        const found = await this.lookup(recordType, subject).catch(() => undefined);
+        if (found !== undefined) return found;
+        if (round >= 3) throw registryError(`registering ${recordType} under subject ${subject}`, err);
+        if (level) compatibility = level;
+        await new Promise((r) => setTimeout(r, 50 + Math.random() * 150 * (round + 1)));
       }
-      throw registryError(`registering ${recordType} under subject ${subject}`, err);
     }
   }
 
