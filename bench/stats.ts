@@ -1,9 +1,7 @@
-/** Small measurement helpers for the benchmarks. */
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
-}
+/** Small measurement helpers for the benchmarks (percentiles: the same nearest-rank rule `kamf stats` uses). */
+import { percentile as nearestRank } from '../src/replay/percentiles.js';
+
+const percentile = (sorted: number[], p: number): number => nearestRank(sorted, p) ?? NaN;
 
 export interface BenchResult {
   name: string;

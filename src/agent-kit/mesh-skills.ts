@@ -8,7 +8,7 @@ import type { Message, Task } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import type { KafkaClientRuntime } from '../binding/client/runtime.js';
 import type { AgentDirectory, LiveAgent } from '../binding/registry/index.js';
-import { textPart } from './events.js';
+import { textOf, textPart } from './events.js';
 import type { PlannableTool } from './planner/types.js';
 import { skillSchemas } from './skills.js';
 import { FANOUT_KIND, RESULT_KIND, dataOf, dataPart } from './tool-agent.js';
@@ -45,11 +45,6 @@ export function meshTools(agents: LiveAgent[], exclude: string[] = []): Plannabl
     });
 }
 
-const textOfMessage = (m: Message | undefined) =>
-  (m?.parts ?? [])
-    .map((p) => (p.content?.$case === 'text' ? p.content.value : ''))
-    .join('')
-    .trim();
 
 export class MeshCaller {
   private readonly clients = new Map<string, Promise<Client>>();
@@ -122,11 +117,11 @@ export class MeshCaller {
   }
 
   private toResult(agent: string, skill: string, args: Record<string, unknown>, r: Task | Message, startedAt: number, endedAt: number): SkillCallResult {
-    if (!('status' in r)) return { agent, skill, args, task: undefined, state: 3, text: textOfMessage(r), results: [], startedAt, endedAt };
+    if (!('status' in r)) return { agent, skill, args, task: undefined, state: 3, text: textOf(r), results: [], startedAt, endedAt };
     const artifactParts = r.artifacts.flatMap((a) => a.parts);
     const results = dataOf<{ tool: string; args: Record<string, unknown>; result: unknown }>({ parts: artifactParts } as Message, RESULT_KIND);
-    const text = artifactParts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('\n').trim() || textOfMessage(r.status?.message);
+    const text = artifactParts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('\n').trim() || textOf(r.status?.message);
     const state = r.status?.state ?? 0;
-    return { agent, skill, args, task: r, state, text, results, ...(state === 6 ? { question: textOfMessage(r.status?.message) } : {}), startedAt, endedAt };
+    return { agent, skill, args, task: r, state, text, results, ...(state === 6 ? { question: textOf(r.status?.message) } : {}), startedAt, endedAt };
   }
 }

@@ -7,6 +7,7 @@ import type { MeshConnection } from '../binding/mesh.js';
 import { AgentDirectory, KafkaAgentCardResolver } from '../binding/registry/index.js';
 import { HEADERS, agentInterfaceUrl } from '../binding/protocol.js';
 import { TOPICS } from '../core/topics.js';
+import { textOf } from '../agent-kit/events.js';
 
 export interface Turn {
   state: number;
@@ -17,11 +18,6 @@ export interface Turn {
 const STATE_NAMES: Record<number, string> = { 1: 'submitted', 2: 'working', 3: 'completed', 4: 'failed', 5: 'canceled', 6: 'input-required', 7: 'rejected', 8: 'auth-required' };
 export const stateName = (s: number) => STATE_NAMES[s] ?? `state ${s}`;
 
-const textOf = (m: Message | undefined) =>
-  (m?.parts ?? [])
-    .map((p) => (p.content?.$case === 'text' ? p.content.value : ''))
-    .join('')
-    .trim();
 
 export class MeshSession {
   private constructor(

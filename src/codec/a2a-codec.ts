@@ -14,13 +14,14 @@ import type {
   TaskStatusUpdateEvent,
 } from '@a2a-js/sdk';
 import { KamfError } from '../core/errors.js';
+import { subjectOf as valueSubject } from '../core/topics.js';
 import { type SdkTypes, fromAvro, toAvro } from './mapping/index.js';
 import type { A2ARequest, A2AResponse, AgentRegistration, TaskSnapshot } from './mapping/envelopes.js';
 import type { RecordTypeName } from './schema-defs.js';
 import type { AvroSerde, DecodedRecord } from './serde.js';
 
-/** The registry subject for a topic's record values. */
-export const valueSubject = (topic: string): string => `${topic}-value`;
+/** The registry subject for a topic's record values (the rule lives in core/topics.ts). */
+export { valueSubject };
 
 export interface DecodedA2ARecord<K extends RecordTypeName = RecordTypeName> {
   schemaId: number;

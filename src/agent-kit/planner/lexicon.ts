@@ -2,8 +2,9 @@
  * Words the deterministic planner understands in Korean and English: races, and concepts that map onto tool
  * vocabulary (so "승률" scores like "win rate").
  */
-export const RACES = ['Terran', 'Zerg', 'Protoss'] as const;
-export type Race = (typeof RACES)[number];
+import { RACES, RACE_KO, type Race } from '../../mcp/races.js';
+
+export { RACES, RACE_KO, type Race };
 
 const RACE_WORDS: Record<Race, string[]> = {
   Terran: ['terran', 'terrans', '테란'],
@@ -11,7 +12,6 @@ const RACE_WORDS: Record<Race, string[]> = {
   Protoss: ['protoss', 'protosses', '프로토스', '토스'],
 };
 
-export const RACE_KO: Record<Race, string> = { Terran: '테란', Zerg: '저그', Protoss: '프로토스' };
 
 /** Korean (and English slang) phrases → English words that tool descriptions use. */
 export const CONCEPTS: Array<[RegExp, string]> = [
