@@ -1,5 +1,7 @@
 /** Shared start-up of the runnable agents: config from file/env, and per-process overrides from KAMF_AGENT_*. */
+import { fileURLToPath } from 'node:url';
 import type { AgentExecutor } from '@a2a-js/sdk/server';
+import { runToolAgent } from '../src/agent-kit/run-tool-agent.js';
 import { loadConfig } from '../src/core/config.js';
 import { serveAgent, stopOnSignals, type ServeAgentOptions, type RunningAgent } from '../src/binding/serve.js';
 
@@ -21,4 +23,15 @@ export async function runAgentFromEnv(defaults: Pick<ServeAgentOptions, 'name' |
   stopOnSignals(() => agent.stop());
   process.stderr.write(`agent ${agent.name} (instance ${agent.server.instanceId}) serving ${agent.server.requestTopics.join(', ')}\n`);
   return agent;
+}
+
+/** `main` of an agent whose skills come from the MCP servers in its config.json (next to the calling module). */
+export async function runToolAgentFromEnv(configUrl: URL): Promise<void> {
+  const agent = await runToolAgent({
+    config: loadConfig(),
+    agent: process.env.KAMF_AGENT_CONFIG ?? fileURLToPath(configUrl),
+    ...(process.env.KAMF_AGENT_NAME ? { name: process.env.KAMF_AGENT_NAME } : {}),
+  });
+  stopOnSignals(() => agent.stop());
+  process.stderr.write(`agent ${agent.name} (instance ${agent.server.instanceId}) serving ${agent.server.requestTopics.join(', ')}; skills: ${agent.card.skills.map((s) => s.id).join(', ')}\n`);
 }

@@ -8,15 +8,14 @@
  * Progress streams as WORKING status updates; the final artifact carries a trace of every downstream call.
  */
 import type { AgentExecutor, ExecutionEventBus, RequestContext } from '@a2a-js/sdk/server';
-import { AgentEvent } from '@a2a-js/sdk/server';
 import type { AgentDirectory } from '../../src/binding/registry/index.js';
-import { TaskStates, agentMessage, artifactEvent, statusEvent, taskEvent, textOf, textPart } from '../../src/agent-kit/events.js';
+import { TaskStates, artifactEvent, statusEvent, taskEvent, textOf, textPart } from '../../src/agent-kit/events.js';
 import { MeshCaller, meshTools, type SkillCallResult } from '../../src/agent-kit/mesh-skills.js';
 import { DeterministicPlanner } from '../../src/agent-kit/planner/deterministic.js';
 import { langOf } from '../../src/agent-kit/planner/extract.js';
 import { RACE_KO, isKorean, racesIn, type Race } from '../../src/agent-kit/planner/lexicon.js';
 import type { PendingCall, Planner } from '../../src/agent-kit/planner/types.js';
-import { PENDING_KIND, dataOf, dataPart } from '../../src/agent-kit/tool-agent.js';
+import { PENDING_KIND, askEvent, dataOf, dataPart } from '../../src/agent-kit/tool-agent.js';
 import { verdictOf, writeAnswer, formatSkillResult, type Complaints, type Evidence, type Issues, type Sentiment, type WinRate } from './answer.js';
 
 export const TRACE_KIND = 'kamf.trace';
@@ -114,9 +113,7 @@ export class BalanceCoordinator implements AgentExecutor {
   }
 
   private ask(ctx: RequestContext, bus: ExecutionEventBus, question: string, pending: PendingCall): void {
-    const m = agentMessage(ctx, question);
-    m.parts.push(dataPart({ kind: PENDING_KIND, ...pending }));
-    bus.publish(AgentEvent.statusUpdate({ taskId: ctx.taskId, contextId: ctx.contextId, status: { state: TaskStates.inputRequired, message: m, timestamp: new Date().toISOString() }, metadata: undefined }));
+    bus.publish(askEvent(ctx, question, pending));
   }
 
   private finish(ctx: RequestContext, bus: ExecutionEventBus, state: number, answer: string, trace: TraceEntry[], results: SkillCallResult[]): void {

@@ -10,8 +10,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AgentDirectory } from '../../src/binding/registry/index.js';
-import type { MeshCaller } from '../../src/agent-kit/mesh-skills.js';
-import { skillSchemas } from '../../src/agent-kit/skills.js';
+import { meshSkills, type MeshCaller } from '../../src/agent-kit/mesh-skills.js';
 
 export const GATEWAY_NAME = 'kamf-a2a-mesh';
 const SEP = '__';
@@ -23,21 +22,15 @@ const QUESTION_SCHEMA: Tool['inputSchema'] = {
 };
 
 export function meshTools(directory: AgentDirectory): Array<Tool & { agent: string; skill: string; structured: boolean }> {
-  return directory.list().flatMap((a) => {
-    const schemas = skillSchemas(a.card);
-    return a.card.skills.map((s) => {
-      const schema = schemas[s.id] as Tool['inputSchema'] | undefined;
-      return {
-        name: `${a.agentName}${SEP}${s.id}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 128),
-        title: `${s.name} (${a.agentName})`,
-        description: `${s.description}${s.examples.length ? ` Examples: ${s.examples.map((e) => `"${e}"`).join(', ')}.` : ''} [agent ${a.agentName}: ${a.card.description}]`,
-        inputSchema: schema ?? QUESTION_SCHEMA,
-        agent: a.agentName,
-        skill: s.id,
-        structured: schema !== undefined,
-      };
-    });
-  });
+  return meshSkills(directory.list()).map(({ agent, agentDescription, skill: s, schema }) => ({
+    name: `${agent}${SEP}${s.id}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 128),
+    title: `${s.name} (${agent})`,
+    description: `${s.description}${s.examples.length ? ` Examples: ${s.examples.map((e) => `"${e}"`).join(', ')}.` : ''} [agent ${agent}: ${agentDescription}]`,
+    inputSchema: (schema as Tool['inputSchema'] | undefined) ?? QUESTION_SCHEMA,
+    agent,
+    skill: s.id,
+    structured: schema !== undefined,
+  }));
 }
 
 export function createGatewayServer(directory: AgentDirectory, caller: MeshCaller): McpServer {

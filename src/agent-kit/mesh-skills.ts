@@ -4,7 +4,7 @@
  * plans over its MCP tools, so nobody hard-codes another agent's address.
  */
 import { randomUUID } from 'node:crypto';
-import type { Message, Task } from '@a2a-js/sdk';
+import type { AgentSkill, Message, Task } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import type { KafkaClientRuntime } from '../binding/client/runtime.js';
 import type { AgentDirectory, LiveAgent } from '../binding/registry/index.js';
@@ -30,21 +30,36 @@ export interface SkillCallResult {
   endedAt: number;
 }
 
-export function meshTools(agents: LiveAgent[], exclude: string[] = []): PlannableTool[] {
+/** One skill of one live agent, with its input schema when the agent publishes it (skill-schemas extension). */
+export interface MeshSkill {
+  agent: string;
+  agentDescription: string;
+  skill: AgentSkill;
+  schema?: PlannableTool['inputSchema'];
+}
+
+/** Every skill of every live agent: what the coordinator plans over and the MCP gateway lists as tools. */
+export function meshSkills(agents: LiveAgent[], exclude: string[] = []): MeshSkill[] {
   return agents
     .filter((a) => !exclude.includes(a.agentName))
     .flatMap((a) => {
       const schemas = skillSchemas(a.card);
-      return a.card.skills.map((s) => ({
-        id: `${a.agentName}/${s.id}`,
-        name: s.id,
-        description: `${s.description} (${a.card.description})`,
-        examples: s.examples,
-        inputSchema: (schemas[s.id] as PlannableTool['inputSchema']) ?? { type: 'object', properties: { query: { type: 'string' } } },
-      }));
+      return a.card.skills.map((skill) => {
+        const schema = schemas[skill.id] as PlannableTool['inputSchema'] | undefined;
+        return { agent: a.agentName, agentDescription: a.card.description, skill, ...(schema ? { schema } : {}) };
+      });
     });
 }
 
+export function meshTools(agents: LiveAgent[], exclude: string[] = []): PlannableTool[] {
+  return meshSkills(agents, exclude).map((m) => ({
+    id: `${m.agent}/${m.skill.id}`,
+    name: m.skill.id,
+    description: `${m.skill.description} (${m.agentDescription})`,
+    examples: m.skill.examples,
+    inputSchema: m.schema ?? { type: 'object', properties: { query: { type: 'string' } } },
+  }));
+}
 
 export class MeshCaller {
   private readonly clients = new Map<string, Promise<Client>>();

@@ -5,7 +5,7 @@
  * part, so the next turn (on any instance) can finish it.
  */
 import type { Message, Part } from '@a2a-js/sdk';
-import { AgentEvent, type AgentExecutor, type ExecutionEventBus, type RequestContext } from '@a2a-js/sdk/server';
+import { AgentEvent, type AgentExecutionEvent, type AgentExecutor, type ExecutionEventBus, type RequestContext } from '@a2a-js/sdk/server';
 import { TaskStates, agentMessage, artifactEvent, statusEvent, taskEvent, textOf, textPart } from './events.js';
 import { langOf } from './planner/extract.js';
 import type { PendingCall, Plan, Planner, PlanInput, ToolCall, ToolOutcome } from './planner/types.js';
@@ -19,6 +19,13 @@ export const dataPart = (value: unknown): Part => ({ content: { $case: 'data', v
 /** Data parts of a message that carry `kind`. */
 export function dataOf<T>(message: Message | undefined, kind: string): T[] {
   return (message?.parts ?? []).flatMap((p) => (p.content?.$case === 'data' && (p.content.value as { kind?: string })?.kind === kind ? [p.content.value as T] : []));
+}
+
+/** INPUT_REQUIRED with the question, and the pending call in a data part so any instance can finish it next turn. */
+export function askEvent(ctx: RequestContext, question: string, pending: PendingCall): AgentExecutionEvent {
+  const message = agentMessage(ctx, question);
+  message.parts.push(dataPart({ kind: PENDING_KIND, ...pending }));
+  return AgentEvent.statusUpdate({ taskId: ctx.taskId, contextId: ctx.contextId, status: { state: TaskStates.inputRequired, message, timestamp: new Date().toISOString() }, metadata: undefined });
 }
 
 export const FANOUT_KIND = 'kamf.fanout-calls';
@@ -74,12 +81,9 @@ export class ToolAgentExecutor implements AgentExecutor {
     const plan: Plan = direct ? { kind: 'call', calls: [direct], mode: 'sequential' } : await this.planner.plan(input, signal);
 
     switch (plan.kind) {
-      case 'ask': {
-        const question = agentMessage(ctx, plan.question);
-        question.parts.push(dataPart({ kind: PENDING_KIND, ...plan.pending }));
-        bus.publish(AgentEvent.statusUpdate({ taskId: ctx.taskId, contextId: ctx.contextId, status: { state: TaskStates.inputRequired, message: question, timestamp: new Date().toISOString() }, metadata: undefined }));
+      case 'ask':
+        bus.publish(askEvent(ctx, plan.question, plan.pending));
         return;
-      }
       case 'reply':
         bus.publish(statusEvent(ctx, TaskStates.completed, plan.text));
         return;

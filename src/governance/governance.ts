@@ -102,8 +102,15 @@ export async function checkSubject(registry: SchemaRegistry, subject: string, sc
 }
 
 /** Registers after checking; refuses with SCHEMA_INCOMPATIBLE and a plain-words explanation. */
-export async function registerSubject(registry: SchemaRegistry, subject: string, schema: object, rule: Rule = 'FULL'): Promise<CheckResult & { id: number }> {
-  const check = await checkSubject(registry, subject, schema, rule);
+export async function registerSubject(
+  registry: SchemaRegistry,
+  subject: string,
+  schema: object,
+  rule: Rule = 'FULL',
+  /** A check just made for this subject and schema (saves asking the registry twice). */
+  checked?: CheckResult,
+): Promise<CheckResult & { id: number }> {
+  const check = checked ?? (await checkSubject(registry, subject, schema, rule));
   if (check.status === 'incompatible') {
     throw new KamfError(
       'SCHEMA_INCOMPATIBLE',

@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import avro from 'avsc';
 import { KamfError } from '../core/errors.js';
-import { pkgPath } from '../core/paths.js';
+import { fileURLToPath } from 'node:url';
+import { schemasDir } from '../codec/schema-files.js';
 
 export interface SchemaFile {
   file: string;
@@ -20,7 +21,8 @@ export function fullNameOf(schema: { name?: string; namespace?: string }): strin
   return name.includes('.') || !schema.namespace ? name : `${schema.namespace}.${name}`;
 }
 
-export function readSchemaFiles(dir = pkgPath('schemas')): SchemaFile[] {
+/** Every .avsc in the directory the codec loads from (KAMF_SCHEMAS_DIR overrides both alike). */
+export function readSchemaFiles(dir = fileURLToPath(schemasDir())): SchemaFile[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.avsc'))
     .sort()

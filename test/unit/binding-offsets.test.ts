@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PartitionOffsets } from '../../src/binding/server/offsets.js';
-import { Semaphore } from '../../src/core/semaphore.js';
+import { PrioritySlots } from '../../src/binding/server/lanes.js';
 
 describe('PartitionOffsets', () => {
   it('commits only the contiguous finished prefix', () => {
@@ -31,9 +31,9 @@ describe('PartitionOffsets', () => {
   });
 });
 
-describe('Semaphore', () => {
+describe('PrioritySlots with one priority: a plain bounded semaphore', () => {
   it('never lets more than `limit` run', async () => {
-    const s = new Semaphore(3);
+    const s = new PrioritySlots(3);
     let running = 0;
     let peak = 0;
     await Promise.all(

@@ -39,8 +39,8 @@ export function schemasCommand(program: Command): void {
         throw new KamfError('SCHEMA_INCOMPATIBLE', `Nothing registered: ${bad.length} schema(s) would break compatibility:\n` + bad.map((b) => `${b.subject} (registered version ${b.registeredVersion}):\n${describe(b.problems)}`).join('\n'));
       }
       const done = [];
-      for (const t of list) {
-        const r = await registerSubject(registry, t.subject, t.file.schema);
+      for (const [i, t] of list.entries()) {
+        const r = await registerSubject(registry, t.subject, t.file.schema, 'FULL', checks[i]);
         done.push({ subject: t.subject, id: r.id, status: r.status === 'unchanged' ? 'unchanged' : r.status === 'new' ? 'registered' : 'new version' });
       }
       if (opts.json) printJson(done);
