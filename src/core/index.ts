@@ -3,3 +3,4 @@ export * from './config.js';
 export * from './kafka.js';
 export * from './topics.js';
 export { ensureTopics } from './admin.js';
+export { PartitionOffsets } from './offsets.js';

@@ -19,7 +19,7 @@
 import type { Consumer, IHeaders, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { Subject, Subscription, concatMap, from, groupBy, mergeMap, type Observable } from 'rxjs';
 import { HEADERS } from '../binding/protocol.js';
-import { PartitionOffsets } from '../binding/server/offsets.js';
+import { PartitionOffsets } from '../core/offsets.js';
 import { KamfError } from '../core/errors.js';
 import { compile, EvalError, inferType, type Compiled, type Row } from './expr.js';
 import { deadLetterChannel, emptyStats, flowChannel, RateMeter, statsChannel, type RouterStats, type RouterStatsSnapshot } from './metrics.js';

@@ -13,7 +13,7 @@
  *   backlog stays in Kafka and a high request waits at most for one running request to finish.
  * - Offsets are tracked per topic and partition (`TopicOffsets`): partition numbers repeat across lane topics.
  */
-import { PartitionOffsets } from './offsets.js';
+import { PartitionOffsets } from '../../core/offsets.js';
 
 export interface Lane {
   topic: string;

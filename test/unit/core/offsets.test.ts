@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PartitionOffsets } from '../../src/binding/server/offsets.js';
+import { PartitionOffsets } from '../../../src/core/offsets.js';
 import { PrioritySlots } from '../../src/binding/server/lanes.js';
 
 describe('PartitionOffsets', () => {
