@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PartitionOffsets } from '../../../src/core/offsets.js';
-import { PrioritySlots } from '../../src/binding/server/lanes.js';
+import { PrioritySlots } from '../../../src/binding/server/lanes.js';
 
 describe('PartitionOffsets', () => {
   it('commits only the contiguous finished prefix', () => {
