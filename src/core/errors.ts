@@ -5,11 +5,17 @@
 export type KamfErrorCode =
   // configuration and user input
   | 'CONFIG_INVALID'
+  | 'CLI_USAGE'
   // local infrastructure
   | 'INFRA_MISSING_TOOL'
   | 'INFRA_PORT_IN_USE'
   | 'INFRA_START_FAILED'
   | 'INFRA_FETCH_FAILED'
+  // MCP tool servers (src/mcp): bad tool arguments, reported to the client as a tool error result
+  | 'MCP_TOOL_INPUT'
+  // agents' LLM planner (an OpenAI-compatible endpoint): the request failed, or the answer is unusable
+  | 'LLM_REQUEST_FAILED'
+  | 'LLM_BAD_RESPONSE'
   // codec / wire format
   | 'CODEC_BAD_MAGIC'
   | 'CODEC_TRUNCATED'
@@ -45,11 +51,14 @@ export class KamfError extends Error {
   readonly code: KamfErrorCode;
   /** Structured facts about the failure (a field path, a port, a log tail...). */
   readonly details: Readonly<Record<string, unknown>>;
+  /** One line on what to do about it (the CLI prints it under the message), when there is something to suggest. */
+  readonly hint?: string;
 
-  constructor(code: KamfErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+  constructor(code: KamfErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown>; hint?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.details = options.details ?? {};
+    if (options.hint !== undefined) this.hint = options.hint;
   }
 }
 
