@@ -1,5 +1,6 @@
 /** The A2A Kafka binding: server, client transport, discovery, and the one-call agent runner. */
 export * from './protocol.js';
+export { kafkaAgentCard, type CardInput } from './card.js';
 export { connectMesh, type MeshConnection } from './mesh.js';
 export { KafkaAgentServer, type KafkaAgentServerOptions } from './server/server.js';
 export { UnauthenticatedError, BINDING_ERROR, errorOf } from './server/errors.js';

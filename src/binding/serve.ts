@@ -5,10 +5,10 @@
  */
 import type { AgentCard } from '@a2a-js/sdk';
 import type { AgentExecutor } from '@a2a-js/sdk/server';
-import { kafkaAgentCard, type CardInput } from '../agent-kit/card.js';
 import { ensureTopics } from '../core/admin.js';
 import type { KamfConfig } from '../core/config.js';
 import { TOPICS, agentRequestTopic } from '../core/topics.js';
+import { kafkaAgentCard, type CardInput } from './card.js';
 import { connectMesh, type MeshConnection } from './mesh.js';
 import { AgentPublisher } from './registry/index.js';
 import { KafkaAgentServer, type KafkaAgentServerOptions } from './server/server.js';

@@ -12,6 +12,7 @@ import type { A2ACodec } from '../../codec/index.js';
 import type { A2ARequest } from '../../codec/mapping/envelopes.js';
 import { KamfError } from '../../core/errors.js';
 import { KAFKA_BINDING_URI, parseInterfaceUrl } from '../protocol.js';
+import type { RequestChannel } from './channel.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { ReplyInbox } from './inbox.js';
 import { KafkaTransport } from './transport.js';
@@ -28,7 +29,7 @@ const optionsSchema = z.object({
 });
 export type KafkaClientOptions = z.input<typeof optionsSchema>;
 
-export class KafkaClientRuntime {
+export class KafkaClientRuntime implements RequestChannel {
   readonly options: z.output<typeof optionsSchema>;
   readonly inbox: ReplyInbox;
   readonly instanceId: string;

@@ -27,7 +27,7 @@ import type { IHeaders } from 'kafkajs';
 import type { A2AMethod, A2ARequest, A2ARequestCall, A2AResponse, A2AResult } from '../../codec/mapping/envelopes.js';
 import { KamfError } from '../../core/errors.js';
 import { A2A_PROTOCOL_VERSION, HEADERS, KAFKA_BINDING_URI } from '../protocol.js';
-import type { KafkaClientRuntime } from './runtime.js';
+import type { RequestChannel } from './channel.js';
 
 /** Operations that may be sent again after a timeout. SendMessage is safe too: servers deduplicate by messageId. */
 const RETRYABLE: ReadonlySet<A2AMethod> = new Set<A2AMethod>([
@@ -43,7 +43,7 @@ type Params<M extends A2AMethod> = Extract<A2ARequestCall, { method: M }>['param
 
 export class KafkaTransport implements Transport {
   constructor(
-    private readonly runtime: KafkaClientRuntime,
+    private readonly runtime: RequestChannel,
     readonly topic: string,
     readonly card: AgentCard,
   ) {}
