@@ -2,6 +2,8 @@
  * The A2A Kafka binding's constants: binding URI, header names, topic naming.
  * The normative description is docs/kafka-binding.md; change both together.
  */
+import { KamfError } from '../core/errors.js';
+
 export const KAFKA_BINDING_URI = 'https://kamf.dev/a2a/bindings/kafka/v1';
 export const A2A_PROTOCOL_VERSION = '1.0';
 
@@ -67,6 +69,6 @@ export function agentInterfaceUrl(brokers: string[], topic: string): string {
 
 export function parseInterfaceUrl(url: string): { brokers: string[]; topic: string } {
   const m = /^kafka:\/\/([^/]*)\/(.+)$/.exec(url);
-  if (!m) throw new Error(`not a Kafka binding URL: ${url}`);
+  if (!m) throw new KamfError('A2A_BAD_INTERFACE_URL', `not a Kafka binding URL: ${url}`, { details: { url } });
   return { brokers: m[1] ? m[1].split(',') : [], topic: decodeURIComponent(m[2]!) };
 }

@@ -44,7 +44,13 @@ export type KamfErrorCode =
   | 'A2A_TIMEOUT'
   | 'A2A_ABORTED'
   | 'A2A_CIRCUIT_OPEN'
-  | 'A2A_CLIENT_CLOSED';
+  | 'A2A_CLIENT_CLOSED'
+  // A2A Kafka binding: interface URLs, server side, task store (dead-letter codes are KamfErrorCodes too)
+  | 'A2A_BAD_INTERFACE_URL'
+  | 'A2A_UNAUTHENTICATED'
+  | 'A2A_EMPTY_RECORD'
+  | 'A2A_TASK_STORE_NOT_STARTED'
+  | 'A2A_TASK_STORE_CATCH_UP_TIMEOUT';
 
 export class KamfError extends Error {
   override readonly name = 'KamfError';

@@ -13,13 +13,14 @@
  *   was meant for keeps its previous state. Registry outages are retried a few times before a record counts as
  *   poison.
  * Events arrive through the EventEmitter API (`on('joined', ...)`) or the async iterable `watch()`.
+ *
+ * Parts: follower.ts reads the topic (catch-up, decoding, poison), view.ts holds the cards and liveness,
+ * waiting.ts serves `waitFor()` and `watch()`; this class wires them and owns the lifecycle and the expiry timer.
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import type { Admin, Consumer, KafkaMessage } from 'kafkajs';
 import { z } from 'zod';
-import type { AgentRegistration } from '../../codec/index.js';
-import { KamfError, isKamfError } from '../../core/errors.js';
+import { KamfError } from '../../core/errors.js';
 import {
   DEFAULT_REGISTRY_TOPIC,
   agentNameSchema,
@@ -28,22 +29,17 @@ import {
   consoleLogger,
   loggerSchema,
   parseOptions,
-  resolveConnection,
   topicSchema,
   withTimeout,
-  type RegistryCodec,
   type RegistryConnection,
   type RegistryLogger,
 } from './common.js';
-import {
-  RegistryView,
-  type DirectoryEvent,
-  type JoinedEvent,
-  type LeftEvent,
-  type LiveAgent,
-  type LiveInstance,
-  type UpdatedEvent,
-} from './view.js';
+import type { DirectoryEventMap, DirectoryState, DirectoryStats, WaitForOptions, WatchOptions } from './directory-types.js';
+import { RegistryFollower, directoryClosed } from './follower.js';
+import { RegistryView, type DirectoryEvent, type LiveAgent, type LiveInstance } from './view.js';
+import { DirectoryWaiters } from './waiting.js';
+
+export type { DirectoryEventMap, DirectoryState, DirectoryStats, PoisonRecord, WaitForOptions, WatchOptions } from './directory-types.js';
 
 export interface AgentDirectoryOptions {
   connection: RegistryConnection;
@@ -78,87 +74,48 @@ const waitForSchema = z.object({
   signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: 'expected an AbortSignal' }).optional(),
 });
 
-export interface WaitForOptions {
-  /** Default 10 000 ms; 0 = only what is known now. */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
-export interface WatchOptions {
-  /** First yield a `joined` event for every instance live now. Default false. */
-  replay?: boolean;
-  /** Ends the iteration. */
-  signal?: AbortSignal;
-}
-
-/** A record of agent.registry that could not be read. */
-export interface PoisonRecord {
-  partition: number;
-  offset: string;
-  key: string | undefined;
-  error: Error;
-}
-
-export interface DirectoryStats {
-  /** Records read, tombstones included. */
-  records: number;
-  tombstones: number;
-  /** Poison records skipped. */
-  decodeErrors: number;
-  lastDecodeError: PoisonRecord | undefined;
-  /** Registry entries held, live or not. */
-  entries: number;
-  liveInstances: number;
-}
-
-export interface DirectoryEventMap {
-  joined: [JoinedEvent];
-  updated: [UpdatedEvent];
-  left: [LeftEvent];
-  /** A poison record was skipped. */
-  poison: [PoisonRecord];
-}
-
-export type DirectoryState = 'new' | 'starting' | 'ready' | 'stopped';
-
-/** Registry outages are retried this many times (with backoff) before a record counts as poison. */
-const DECODE_RETRIES = 3;
-
 export class AgentDirectory extends EventEmitter<DirectoryEventMap> {
   readonly topic: string;
   readonly groupId: string;
 
-  private readonly connection: RegistryConnection;
   private readonly expiryCheckMs: number;
   private readonly startTimeoutMs: number;
-  private readonly deleteGroupOnStop: boolean;
   private readonly logger: RegistryLogger;
   private readonly now: () => number;
   private readonly view = new RegistryView();
+  private readonly follower: RegistryFollower;
+  private readonly waiters: DirectoryWaiters;
   private currentState: DirectoryState = 'new';
-  private codec: RegistryCodec | undefined;
-  private consumer: Consumer | undefined;
-  private admin: Admin | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
-  private readonly closers = new Set<() => void>();
-  private readonly counters = { records: 0, tombstones: 0, decodeErrors: 0, lastDecodeError: undefined as PoisonRecord | undefined };
-  /** Catch-up bookkeeping: end offsets at start, and the next offset to read per partition. */
-  private targets = new Map<number, bigint>();
-  private readonly positions = new Map<number, bigint>();
-  private onCaughtUp: (() => void) | undefined;
-  private abortCatchUp: ((err: Error) => void) | undefined;
 
   constructor(options: AgentDirectoryOptions) {
     super();
     const o = parseOptions('AgentDirectory', optionsSchema, options);
-    this.connection = o.connection;
     this.topic = o.topic;
     this.groupId = o.groupId ?? `kamf-directory-${randomUUID()}`;
     this.expiryCheckMs = o.expiryCheckMs;
     this.startTimeoutMs = o.startTimeoutMs;
-    this.deleteGroupOnStop = o.deleteGroupOnStop;
     this.logger = o.logger;
     this.now = o.now;
+    this.follower = new RegistryFollower({
+      connection: o.connection,
+      topic: this.topic,
+      groupId: this.groupId,
+      deleteGroupOnStop: o.deleteGroupOnStop,
+      logger: o.logger,
+      apply: (key, registration) => {
+        const events = this.view.apply(key, registration, this.now());
+        if (this.currentState === 'ready') for (const e of events) this.emitEvent(e);
+      },
+      onPoison: (record) => this.emit('poison', record),
+    });
+    this.waiters = new DirectoryWaiters({
+      events: this,
+      view: this.view,
+      stopped: () => this.currentState === 'stopped',
+      closedError: (what) => this.closedError(what),
+      notFoundError: (agentName, timeoutMs) => this.notFoundError(agentName, timeoutMs),
+    });
   }
 
   get state(): DirectoryState {
@@ -166,7 +123,7 @@ export class AgentDirectory extends EventEmitter<DirectoryEventMap> {
   }
 
   get stats(): DirectoryStats {
-    return { ...this.counters, entries: this.view.size, liveInstances: this.view.liveInstances().length };
+    return { ...this.follower.counters, entries: this.view.size, liveInstances: this.view.liveInstances().length };
   }
 
   /**
@@ -178,9 +135,9 @@ export class AgentDirectory extends EventEmitter<DirectoryEventMap> {
     if (this.currentState !== 'new') throw new KamfError('REGISTRY_CLOSED', `directory on ${this.topic} was already started`);
     this.currentState = 'starting';
     try {
-      await withTimeout(this.connectAndCatchUp(), this.startTimeoutMs, () =>
+      await withTimeout(this.follower.start(), this.startTimeoutMs, () =>
         new KamfError('REGISTRY_TIMEOUT', `directory did not catch up with ${this.topic} within ${this.startTimeoutMs} ms`, {
-          details: { topic: this.topic, targets: Object.fromEntries([...this.targets].map(([p, o]) => [p, o.toString()])), positions: Object.fromEntries([...this.positions].map(([p, o]) => [p, o.toString()])) },
+          details: { topic: this.topic, ...this.follower.progress() },
         }),
       );
     } catch (err) {
@@ -201,7 +158,7 @@ export class AgentDirectory extends EventEmitter<DirectoryEventMap> {
   async stop(): Promise<void> {
     if (this.currentState === 'stopped') return;
     this.currentState = 'stopped';
-    for (const close of [...this.closers]) close();
+    this.waiters.closeAll();
     await this.release();
   }
 
@@ -235,40 +192,7 @@ export class AgentDirectory extends EventEmitter<DirectoryEventMap> {
   waitFor(agentName: string, options: WaitForOptions = {}): Promise<LiveAgent> {
     const name = parseOptions('AgentDirectory.waitFor', agentNameSchema, agentName);
     const { timeoutMs, signal } = parseOptions('AgentDirectory.waitFor', waitForSchema, options);
-    const known = this.view.agent(name);
-    if (known) return Promise.resolve(known);
-    if (this.currentState === 'stopped') return Promise.reject(this.closedError(`waitFor("${name}")`));
-    if (signal?.aborted) return Promise.reject(signal.reason as Error);
-    return new Promise<LiveAgent>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(this.notFoundError(name, timeoutMs));
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.off('joined', onJoined);
-        this.closers.delete(onClose);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const onJoined = (e: JoinedEvent) => {
-        if (e.agentName !== name) return;
-        const agent = this.view.agent(name);
-        if (!agent) return;
-        cleanup();
-        resolve(agent);
-      };
-      const onClose = () => {
-        cleanup();
-        reject(this.closedError(`waitFor("${name}")`));
-      };
-      const onAbort = () => {
-        cleanup();
-        reject(signal?.reason as Error);
-      };
-      this.on('joined', onJoined);
-      this.closers.add(onClose);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.waiters.waitFor(name, timeoutMs, signal);
   }
 
   /**
@@ -276,171 +200,7 @@ export class AgentDirectory extends EventEmitter<DirectoryEventMap> {
    * `next()`); the iteration ends when the directory stops, the signal aborts, or the consumer breaks out.
    */
   watch(options: WatchOptions = {}): AsyncIterableIterator<DirectoryEvent> {
-    const queue: DirectoryEvent[] = options.replay ? [...this.view.snapshot()] : [];
-    let done = this.currentState === 'stopped';
-    let wake: (() => void) | undefined;
-    const push = (e: DirectoryEvent) => {
-      queue.push(e);
-      wake?.();
-    };
-    const finish = () => {
-      if (done) return;
-      done = true;
-      this.off('joined', push);
-      this.off('updated', push);
-      this.off('left', push);
-      this.closers.delete(finish);
-      options.signal?.removeEventListener('abort', finish);
-      wake?.();
-    };
-    if (!done) {
-      this.on('joined', push);
-      this.on('updated', push);
-      this.on('left', push);
-      this.closers.add(finish);
-      if (options.signal?.aborted) finish();
-      else options.signal?.addEventListener('abort', finish, { once: true });
-    }
-    const iterator: AsyncIterableIterator<DirectoryEvent> = {
-      next: async (): Promise<IteratorResult<DirectoryEvent>> => {
-        for (;;) {
-          const e = queue.shift();
-          if (e) return { value: e, done: false };
-          if (done) return { value: undefined, done: true };
-          await new Promise<void>((r) => (wake = r));
-          wake = undefined;
-        }
-      },
-      return: async (): Promise<IteratorResult<DirectoryEvent>> => {
-        finish();
-        queue.length = 0;
-        return { value: undefined, done: true };
-      },
-      [Symbol.asyncIterator]() {
-        return iterator;
-      },
-    };
-    return iterator;
-  }
-
-  // ---- consuming ---------------------------------------------------------------------------------------
-
-  private async connectAndCatchUp(): Promise<void> {
-    const { kafka, codec } = resolveConnection(this.connection, 'kamf-directory');
-    this.codec = codec;
-    this.admin = kafka.admin();
-    await this.admin.connect();
-    this.assertStarting();
-    const topics = await this.admin.listTopics();
-    if (!topics.includes(this.topic)) {
-      throw new KamfError('KAFKA_ERROR', `registry topic ${this.topic} does not exist (create it compacted, e.g. with ensureTopics or "kamf infra up")`, {
-        details: { topic: this.topic },
-      });
-    }
-    const offsets = await this.admin.fetchTopicOffsets(this.topic);
-    this.assertStarting();
-    this.targets = new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]));
-    const caughtUp = new Promise<void>((resolve, reject) => {
-      this.onCaughtUp = resolve;
-      this.abortCatchUp = reject;
-    });
-    this.checkCaughtUp();
-
-    this.consumer = kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
-    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-      // batches of control records or compacted-away offsets deliver no message but still move the position
-      if (payload.topic !== this.topic) return;
-      this.advance(payload.partition, BigInt(payload.lastOffset) + 1n);
-    });
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      this.logger.warn(`directory consumer on ${this.topic} crashed${payload.restart ? '; kafkajs restarts it' : ' and will not restart'}`, {
-        error: payload.error.message,
-      });
-    });
-    await this.consumer.connect();
-    this.assertStarting();
-    await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
-    this.assertStarting();
-    await this.consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ partition, message }) => {
-        await this.handle(partition, message);
-        this.advance(partition, BigInt(message.offset) + 1n);
-      },
-    });
-    await caughtUp;
-  }
-
-  /** start() gave up (timeout) or stop() came first: whatever start() still does must not leak clients. */
-  private assertStarting(): void {
-    if (this.currentState !== 'starting') throw this.closedError('start()');
-  }
-
-  private async handle(partition: number, message: KafkaMessage): Promise<void> {
-    this.counters.records++;
-    const key = message.key?.toString('utf8');
-    if (!key) {
-      this.poison(partition, message.offset, undefined, new KamfError('CODEC_DECODE_FAILED', 'registry record without a key'));
-      return;
-    }
-    let registration: AgentRegistration | null = null;
-    if (message.value === null) {
-      this.counters.tombstones++;
-    } else {
-      try {
-        registration = await this.decode(message.value);
-      } catch (err) {
-        this.poison(partition, message.offset, key, err as Error);
-        return;
-      }
-    }
-    const events = this.view.apply(key, registration, this.now());
-    if (this.currentState === 'ready') for (const e of events) this.emitEvent(e);
-  }
-
-  /** Decodes a value; registry outages (not bad bytes) are retried with backoff. */
-  private async decode(value: Buffer): Promise<AgentRegistration> {
-    const codec = this.codec!;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await codec.decodeAgentRegistration(value);
-      } catch (err) {
-        if (!isKamfError(err, 'SCHEMA_REGISTRY_ERROR') || attempt >= DECODE_RETRIES || this.currentState === 'stopped') throw err;
-        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
-      }
-    }
-  }
-
-  private poison(partition: number, offset: string, key: string | undefined, error: Error): void {
-    const record: PoisonRecord = { partition, offset, key, error };
-    this.counters.decodeErrors++;
-    this.counters.lastDecodeError = record;
-    this.logger.warn(`skipping unreadable record in ${this.topic} (partition ${partition}, offset ${offset}, key ${key ?? '-'})`, {
-      error: error.message,
-      ...(isKamfError(error) ? { code: error.code } : {}),
-    });
-    try {
-      this.emit('poison', record);
-    } catch (err) {
-      this.logger.warn('a directory listener threw on poison', { error: (err as Error).message });
-    }
-  }
-
-  private advance(partition: number, next: bigint): void {
-    const current = this.positions.get(partition);
-    if (current === undefined || next > current) this.positions.set(partition, next);
-    this.checkCaughtUp();
-  }
-
-  private checkCaughtUp(): void {
-    if (!this.onCaughtUp) return;
-    for (const [partition, high] of this.targets) {
-      if ((this.positions.get(partition) ?? -1n) < high) return;
-    }
-    const done = this.onCaughtUp;
-    this.onCaughtUp = undefined;
-    this.abortCatchUp = undefined;
-    done();
+    return this.waiters.watch(options);
   }
 
   /** Emits one event; a throwing listener is logged, it must not stall the consumer. */
@@ -465,22 +225,11 @@ export class AgentDirectory extends EventEmitter<DirectoryEventMap> {
   private async release(): Promise<void> {
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     this.expiryTimer = undefined;
-    this.onCaughtUp = undefined;
-    this.abortCatchUp?.(this.closedError('start()'));
-    this.abortCatchUp = undefined;
-    const consumer = this.consumer;
-    this.consumer = undefined;
-    if (consumer) await consumer.disconnect().catch(() => undefined);
-    const admin = this.admin;
-    this.admin = undefined;
-    if (admin) {
-      if (this.deleteGroupOnStop && consumer) await admin.deleteGroups([this.groupId]).catch(() => undefined);
-      await admin.disconnect().catch(() => undefined);
-    }
+    await this.follower.stop();
   }
 
   private closedError(what: string): KamfError {
-    return new KamfError('REGISTRY_CLOSED', `${what}: the directory on ${this.topic} is stopped`, { details: { topic: this.topic } });
+    return directoryClosed(this.topic, what);
   }
 
   private notFoundError(agentName: string, timeoutMs: number): KamfError {

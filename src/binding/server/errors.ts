@@ -1,6 +1,7 @@
 /** Spec error mapping (A2A §5.4 / JSON-RPC codes) for the Kafka binding: SDK errors travel as {code, message, data}. */
 import { toJsonRpcError } from '@a2a-js/sdk/errors';
 import type { A2AError } from '../../codec/mapping/envelopes.js';
+import { KamfError, isKamfError } from '../../core/errors.js';
 
 /** JSON-RPC codes the binding itself produces (the SDK covers the A2A-specific ones, -32001..-32009). */
 export const BINDING_ERROR = {
@@ -13,17 +14,18 @@ export const BINDING_ERROR = {
   unauthenticated: -32040,
 } as const;
 
-/** Thrown by an `authenticate` hook to refuse a request; the caller receives code -32040. */
-export class UnauthenticatedError extends Error {
-  readonly code = BINDING_ERROR.unauthenticated;
+/**
+ * Thrown by an `authenticate` hook to refuse a request: a KamfError with code A2A_UNAUTHENTICATED, which the caller
+ * receives as JSON-RPC code -32040 (`BINDING_ERROR.unauthenticated`). Any KamfError with that code does the same.
+ */
+export class UnauthenticatedError extends KamfError {
   constructor(message = 'Unauthenticated: missing or invalid credentials') {
-    super(message);
-    this.name = 'UnauthenticatedError';
+    super('A2A_UNAUTHENTICATED', message);
   }
 }
 
 export function errorOf(err: unknown): A2AError {
-  if (err instanceof UnauthenticatedError) return { code: err.code, message: err.message };
+  if (isKamfError(err, 'A2A_UNAUTHENTICATED')) return { code: BINDING_ERROR.unauthenticated, message: err.message };
   const e = toJsonRpcError(err);
   return { code: e.code, message: e.message, ...(e.data !== undefined ? { data: e.data } : {}) };
 }

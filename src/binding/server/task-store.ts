@@ -14,6 +14,7 @@ import { ServerCallContext, type TaskStore } from '@a2a-js/sdk/server';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { A2ACodec } from '../../codec/index.js';
 import type { TaskSnapshot } from '../../codec/mapping/envelopes.js';
+import { KamfError } from '../../core/errors.js';
 import { TOPICS } from '../../core/topics.js';
 import { CompactTaskView } from './compact-tasks.js';
 import { BatchingProducer } from '../../core/batching-producer.js';
@@ -134,7 +135,11 @@ export class KafkaTaskStore implements TaskStore {
     for (const { partition, high } of ends) {
       const last = Number(high) - 1;
       while (last >= 0 && (this.consumed.get(partition) ?? -1) < last) {
-        if (Date.now() > deadline) throw new Error(`task store did not catch up with ${this.topic}[${partition}] in ${timeoutMs} ms`);
+        if (Date.now() > deadline) {
+          throw new KamfError('A2A_TASK_STORE_CATCH_UP_TIMEOUT', `task store did not catch up with ${this.topic}[${partition}] in ${timeoutMs} ms`, {
+            details: { topic: this.topic, partition, timeoutMs },
+          });
+        }
         await new Promise((r) => setTimeout(r, 20));
       }
     }
@@ -165,7 +170,7 @@ export class KafkaTaskStore implements TaskStore {
   }
 
   async save(task: Task, context: ServerCallContext): Promise<void> {
-    if (!this.sender) throw new Error('KafkaTaskStore.save before start()');
+    if (!this.sender) throw new KamfError('A2A_TASK_STORE_NOT_STARTED', 'KafkaTaskStore.save before start()', { details: { topic: this.topic } });
     const savedAt = Math.max(Date.now(), (this.savedAt.get(task.id) ?? 0) + 1);
     const snap: TaskSnapshot = { task: structuredClone(task), owner: ownerOf(context), savedAt, ...(context.tenant ? { tenant: context.tenant } : {}) };
     const value = await this.opts.codec.encodeTaskSnapshot(this.topic, snap);

@@ -1,0 +1,69 @@
+/** Calls the SDK's request handler for each A2A operation and hands what it returns to the reply path. */
+import type { Message, StreamResponse, Task } from '@a2a-js/sdk';
+import type { A2ARequestHandler, ExecutionEventBusManager, ServerCallContext } from '@a2a-js/sdk/server';
+import type { A2ARequest, A2AResult } from '../../codec/mapping/envelopes.js';
+import { followTaskFromStore } from './cross-instance.js';
+import type { RedeliveryGuard } from './redelivery.js';
+import type { ReplyPath, ReplyTarget } from './replies.js';
+import type { KafkaTaskStore } from './task-store.js';
+
+export interface Dispatcher {
+  handler: A2ARequestHandler;
+  busManager: ExecutionEventBusManager;
+  store: KafkaTaskStore;
+  redeliveries: RedeliveryGuard;
+  replies: ReplyPath;
+}
+
+/** Runs one request and replies to `target` (when the caller gave a reply topic). SDK errors are thrown. */
+export async function dispatch(d: Dispatcher, request: A2ARequest, ctx: ServerCallContext, target: ReplyTarget | undefined): Promise<void> {
+  const h = d.handler;
+  const unary = (result: A2AResult) => d.replies.unary(target, result);
+  switch (request.method) {
+    case 'SEND_MESSAGE':
+    case 'SEND_STREAMING_MESSAGE': {
+      const messageId = request.params.message?.messageId;
+      if (messageId) {
+        const settled = await d.redeliveries.settled(messageId, request.params.message?.taskId, ctx);
+        if (settled) {
+          if (request.method === 'SEND_MESSAGE') return unary({ $case: 'sendMessage', value: { payload: { $case: 'task', value: settled } } });
+          return d.replies.stream(target, (async function* () {
+            yield { payload: { $case: 'task' as const, value: settled } } satisfies StreamResponse;
+          })());
+        }
+      }
+      const run =
+        request.method === 'SEND_MESSAGE'
+          ? h.sendMessage(request.params, ctx).then((r: Message | Task) =>
+              unary({ $case: 'sendMessage', value: { payload: 'role' in r ? { $case: 'message', value: r } : { $case: 'task', value: r } } }),
+            )
+          : d.replies.stream(target, h.sendMessageStream(request.params, ctx));
+      if (!messageId) return run;
+      return d.redeliveries.track(messageId, run);
+    }
+    case 'GET_TASK':
+      return unary({ $case: 'task', value: await h.getTask(request.params, ctx) });
+    case 'LIST_TASKS':
+      return unary({ $case: 'listTasks', value: await h.listTasks(request.params, ctx) });
+    case 'CANCEL_TASK':
+      return unary({ $case: 'task', value: await h.cancelTask(request.params, ctx) });
+    case 'SUBSCRIBE_TO_TASK': {
+      const taskId = request.params.id;
+      // the task may be running on another instance: then follow its snapshots instead of a local event bus
+      const local = d.busManager.getByTaskId(taskId, ctx);
+      const events = local ? h.resubscribe(request.params, ctx) : followTaskFromStore(d.store, h, request.params, ctx);
+      return d.replies.stream(target, events);
+    }
+    case 'CREATE_TASK_PUSH_NOTIFICATION_CONFIG':
+      return unary({ $case: 'pushConfig', value: await h.createTaskPushNotificationConfig(request.params, ctx) });
+    case 'GET_TASK_PUSH_NOTIFICATION_CONFIG':
+      return unary({ $case: 'pushConfig', value: await h.getTaskPushNotificationConfig(request.params, ctx) });
+    case 'LIST_TASK_PUSH_NOTIFICATION_CONFIGS':
+      return unary({ $case: 'listPushConfigs', value: await h.listTaskPushNotificationConfigs(request.params, ctx) });
+    case 'DELETE_TASK_PUSH_NOTIFICATION_CONFIG':
+      await h.deleteTaskPushNotificationConfig(request.params, ctx);
+      return unary({ $case: 'empty' });
+    case 'GET_EXTENDED_AGENT_CARD':
+      return unary({ $case: 'agentCard', value: await h.getAuthenticatedExtendedAgentCard(request.params, ctx) });
+  }
+}

@@ -1,0 +1,139 @@
+/** The server's way in: one request consumer per lane, the shared concurrency slots, and offset commits. */
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import { laneLayout, PrioritySlots, TopicOffsets, type Lane } from './lanes.js';
+
+export interface RequestIntakeOptions {
+  kafka: Kafka;
+  /** Request topics, highest priority first. */
+  requestTopics: string[];
+  /** Consumer group of the lowest lane; higher lanes derive theirs (see lanes.ts). */
+  groupId: string;
+  /** Requests running at once (and the bound on buffered work). */
+  concurrency: number;
+  /** How often finished requests' offsets are committed, ms. */
+  commitIntervalMs: number;
+  /** Runs before the first batch after (re)joining the group: another instance may have half-handled what comes. */
+  catchUp: () => Promise<void>;
+  /** Handles one record; its offset is committed once this settles. */
+  handle: (topic: string, partition: number, message: KafkaMessage) => Promise<void>;
+}
+
+/**
+ * Work runs concurrently (bounded by `concurrency`, which is also what stops fetching: the batch loop waits for a
+ * slot), and a partition's offset is committed only up to the oldest request still running.
+ */
+export class RequestIntake {
+  // lanes (lanes.ts): slots go to the highest lane waiting; offsets are tracked per topic, as partitions repeat
+  private readonly slots: PrioritySlots;
+  private readonly offsets = new TopicOffsets();
+  /** One consumer per lane (one in total without lanes); commits go through the consumer of the record's topic. */
+  private readonly consumers = new Map<string, Consumer>();
+  private readonly toCommit = new Map<string, { topic: string; partition: number; offset: string }>();
+  private commitTimer?: NodeJS.Timeout;
+  private needsCatchUp = true;
+  private stopped = false;
+
+  constructor(private readonly opts: RequestIntakeOptions) {
+    this.slots = new PrioritySlots(opts.concurrency);
+  }
+
+  /** True once stop() was called: no new records are taken. */
+  get stopping(): boolean {
+    return this.stopped;
+  }
+
+  async start(): Promise<void> {
+    this.commitTimer = setInterval(() => void this.flushCommits(), this.opts.commitIntervalMs);
+    // requestTopics are lanes, highest priority first: one consumer (and group) per lane, see lanes.ts
+    for (const lane of laneLayout(this.opts.requestTopics, this.opts.groupId)) await this.startLane(lane);
+  }
+
+  private async startLane(lane: Lane): Promise<void> {
+    const consumer = this.opts.kafka.consumer({
+      groupId: lane.groupId,
+      maxWaitTimeInMs: 50,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
+      rebalanceTimeout: 20_000,
+    });
+    this.consumers.set(lane.topic, consumer);
+    await consumer.connect();
+    // after a rebalance we may receive requests another instance half-handled: see its snapshots first
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.needsCatchUp = true;
+    });
+    await consumer.subscribe({ topic: lane.topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 4,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        if (this.needsCatchUp) {
+          this.needsCatchUp = false;
+          await this.opts.catchUp();
+        }
+        for (const message of batch.messages) {
+          if (!isRunning() || isStale() || this.stopped) break;
+          const release = await this.acquireSlot(heartbeat, lane.priority);
+          this.offsets.begin(batch.topic, batch.partition, message.offset);
+          resolveOffset(message.offset); // fetch position only; commits happen in finish()
+          void this.opts
+            .handle(batch.topic, batch.partition, message)
+            .catch(() => {})
+            .finally(() => {
+              release();
+              this.finish(batch.topic, batch.partition, message.offset);
+            });
+          await heartbeat();
+        }
+      },
+    });
+  }
+
+  /** Waits for a free slot, heartbeating meanwhile: kafkajs only heartbeats when asked, and a full agent must not be evicted. */
+  private async acquireSlot(heartbeat: () => Promise<void>, priority = 0): Promise<() => void> {
+    const slot = this.slots.acquire(priority);
+    for (;;) {
+      const timer = new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000).unref());
+      const release = await Promise.race([slot, timer]);
+      if (release) return release;
+      await heartbeat().catch(() => {});
+    }
+  }
+
+  private finish(topic: string, partition: number, offset: string): void {
+    const commit = this.offsets.finish(topic, partition, offset);
+    if (commit !== undefined) this.toCommit.set(`${topic}\u0000${partition}`, { topic, partition, offset: commit });
+  }
+
+  /** Commits what finished, at most every `commitIntervalMs`: one OffsetCommit per interval, not one per request. */
+  private async flushCommits(): Promise<void> {
+    if (this.toCommit.size === 0 || this.consumers.size === 0) return;
+    const offsets = [...this.toCommit.values()];
+    this.toCommit.clear();
+    for (const [topic, consumer] of this.consumers) {
+      const mine = offsets.filter((o) => o.topic === topic);
+      if (mine.length === 0) continue;
+      try {
+        await consumer.commitOffsets(mine);
+      } catch {
+        // partition moved to another instance: it will redeliver, and the task store answers duplicates
+      }
+    }
+  }
+
+  /**
+   * Stops fetching, lets running requests finish (up to `graceMs`), commits, disconnects. Requests still running
+   * after the grace period are not committed, so another instance picks them up.
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.stopped = true;
+    if (this.consumers.size === 0) return;
+    for (const [topic, consumer] of this.consumers) consumer.pause([{ topic }]);
+    const deadline = Date.now() + graceMs;
+    while (this.slots.inUse > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    clearInterval(this.commitTimer);
+    await this.flushCommits();
+    for (const consumer of this.consumers.values()) await consumer.disconnect();
+  }
+}
