@@ -3,10 +3,9 @@
  * over stdio) and the balance coordinator. Each agent is a separate consumer group on the mesh, exactly as when
  * they run as separate processes (`agents/<name>/main.ts`).
  */
-import { fileURLToPath } from 'node:url';
-import type { KamfConfig } from '../src/core/config.js';
-import type { MeshConnection } from '../src/binding/mesh.js';
-import { runToolAgent, type RunningToolAgent } from '../src/agent-kit/run-tool-agent.js';
+import { pkgPath, type KamfConfig } from '../src/core/index.js';
+import type { MeshConnection } from '../src/binding/index.js';
+import { runToolAgent, type RunningToolAgent } from '../src/agent-kit/index.js';
 import { startBalanceAgent, type RunningBalanceAgent } from './balance/agent.js';
 
 export interface ReferenceMesh {
@@ -19,7 +18,8 @@ export interface ReferenceMesh {
 /** Every agent of the reference mesh drains its high lane first (the router sends `kamf-priority: high` there). */
 export const LANES = ['high', ''];
 
-export const agentConfigPath = (name: string) => fileURLToPath(new URL(`./${name}/config.json`, import.meta.url));
+// by package path, not import.meta.url: the config files stay in agents/ when the code runs from dist/
+export const agentConfigPath = (name: string) => pkgPath('agents', name, 'config.json');
 
 export async function startReferenceMesh(
   config: KamfConfig,

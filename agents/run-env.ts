@@ -1,9 +1,8 @@
 /** Shared start-up of the runnable agents: config from file/env, and per-process overrides from KAMF_AGENT_*. */
-import { fileURLToPath } from 'node:url';
 import type { AgentExecutor } from '@a2a-js/sdk/server';
-import { runToolAgent } from '../src/agent-kit/run-tool-agent.js';
-import { loadConfig } from '../src/core/config.js';
-import { serveAgent, stopOnSignals, type ServeAgentOptions, type RunningAgent } from '../src/binding/serve.js';
+import { runToolAgent } from '../src/agent-kit/index.js';
+import { loadConfig } from '../src/core/index.js';
+import { serveAgent, stopOnSignals, type ServeAgentOptions, type RunningAgent } from '../src/binding/index.js';
 
 export async function runAgentFromEnv(defaults: Pick<ServeAgentOptions, 'name' | 'description' | 'skills'>, executor: AgentExecutor): Promise<RunningAgent> {
   const env = process.env;
@@ -26,10 +25,10 @@ export async function runAgentFromEnv(defaults: Pick<ServeAgentOptions, 'name' |
 }
 
 /** `main` of an agent whose skills come from the MCP servers in its config.json (next to the calling module). */
-export async function runToolAgentFromEnv(configUrl: URL): Promise<void> {
+export async function runToolAgentFromEnv(configFile: string): Promise<void> {
   const agent = await runToolAgent({
     config: loadConfig(),
-    agent: process.env.KAMF_AGENT_CONFIG ?? fileURLToPath(configUrl),
+    agent: process.env.KAMF_AGENT_CONFIG ?? configFile,
     ...(process.env.KAMF_AGENT_NAME ? { name: process.env.KAMF_AGENT_NAME } : {}),
   });
   stopOnSignals(() => agent.stop());

@@ -1,9 +1,21 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources through tsx, so the CLI needs no build step (and dt-sql-parser's ESM loads).
-import { register } from 'tsx/esm/api';
+// Runs the built CLI (dist/). A development checkout that was never built falls back to the sources through tsx.
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const built = new URL('../dist/src/cli/main.js', import.meta.url);
+let main;
+if (existsSync(built)) {
+  ({ main } = await import(built.href));
+} else {
+  try {
+    const { register } = await import('tsx/esm/api');
+    register();
+  } catch {
+    process.stderr.write('error [INTERNAL]: kamf is not built\n  hint: run `npm run build` in the kamf checkout\n');
+    process.exit(1);
+  }
+  ({ main } = await import('../src/cli/main.ts'));
+}
 await main();
 // kafkajs and http agents may keep handles open after a command finished (start returns only after Ctrl-C)
 process.exit(process.exitCode ?? 0);

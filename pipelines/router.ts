@@ -10,9 +10,8 @@
  * any ${PLACEHOLDER} of the file, KAMF_ROUTER_ENGINE (rxjs | flink), KAMF_ROUTER_MAX_IN_FLIGHT,
  * KAMF_ROUTER_STATS_MS (print a `stats {json}` line to stdout that often; 0 = never), KAMF_DLQ_TOPIC.
  */
-import { loadConfig } from '../src/core/config.js';
-import { pkgPath } from '../src/core/paths.js';
-import { consoleProgress } from '../src/infra/progress.js';
+import { loadConfig, pkgPath } from '../src/core/index.js';
+import { consoleProgress } from '../src/infra/index.js';
 import { startRouter, type RouterEngine } from '../src/router/index.js';
 
 const args = process.argv.slice(2);

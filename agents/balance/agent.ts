@@ -1,10 +1,7 @@
 /** Starts the coordinator on the mesh: its own directory of agents, its own client runtime, its server. */
-import type { KamfConfig } from '../../src/core/config.js';
-import { KafkaClientRuntime } from '../../src/binding/client/runtime.js';
-import { connectMesh, type MeshConnection } from '../../src/binding/mesh.js';
-import { AgentDirectory } from '../../src/binding/registry/index.js';
-import { serveAgent, type RunningAgent, type ServeAgentOptions } from '../../src/binding/serve.js';
-import { MeshCaller } from '../../src/agent-kit/mesh-skills.js';
+import type { KamfConfig } from '../../src/core/index.js';
+import { KafkaClientRuntime, connectMesh, type MeshConnection, AgentDirectory, serveAgent, type RunningAgent, type ServeAgentOptions } from '../../src/binding/index.js';
+import { MeshCaller } from '../../src/agent-kit/index.js';
 import { BalanceCoordinator } from './executor.js';
 
 export interface BalanceAgentOptions {

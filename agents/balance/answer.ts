@@ -1,5 +1,5 @@
 /** Writes the coordinator's balance verdict from the numbers and complaints it gathered, in Korean or English. */
-import { RACE_KO, type Race } from '../../src/agent-kit/planner/lexicon.js';
+import { RACE_KO, type Race } from '../../src/mcp/index.js';
 
 export interface WinRate {
   race: Race;

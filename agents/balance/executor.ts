@@ -8,14 +8,29 @@
  * Progress streams as WORKING status updates; the final artifact carries a trace of every downstream call.
  */
 import type { AgentExecutor, ExecutionEventBus, RequestContext } from '@a2a-js/sdk/server';
-import type { AgentDirectory } from '../../src/binding/registry/index.js';
-import { TaskStates, artifactEvent, statusEvent, taskEvent, textOf, textPart } from '../../src/agent-kit/events.js';
-import { MeshCaller, meshTools, type SkillCallResult } from '../../src/agent-kit/mesh-skills.js';
-import { DeterministicPlanner } from '../../src/agent-kit/planner/deterministic.js';
-import { langOf } from '../../src/agent-kit/planner/extract.js';
-import { RACE_KO, isKorean, racesIn, type Race } from '../../src/agent-kit/planner/lexicon.js';
-import type { PendingCall, Planner } from '../../src/agent-kit/planner/types.js';
-import { PENDING_KIND, askEvent, dataOf, dataPart } from '../../src/agent-kit/tool-agent.js';
+import type { AgentDirectory } from '../../src/binding/index.js';
+import {
+  DeterministicPlanner,
+  MeshCaller,
+  PENDING_KIND,
+  TaskStates,
+  artifactEvent,
+  askEvent,
+  dataOf,
+  dataPart,
+  isKorean,
+  langOf,
+  meshTools,
+  racesIn,
+  statusEvent,
+  taskEvent,
+  textOf,
+  textPart,
+  type PendingCall,
+  type Planner,
+  type SkillCallResult,
+} from '../../src/agent-kit/index.js';
+import { RACE_KO, type Race } from '../../src/mcp/index.js';
 import { verdictOf, writeAnswer, formatSkillResult, type Complaints, type Evidence, type Issues, type Sentiment, type WinRate } from './answer.js';
 
 export const TRACE_KIND = 'kamf.trace';

@@ -9,7 +9,7 @@
  */
 import type { AgentExecutor, ExecutionEventBus, RequestContext } from '@a2a-js/sdk/server';
 import { AgentEvent } from '@a2a-js/sdk/server';
-import { TaskStates, agentMessage, artifactEvent, statusEvent, taskEvent, textOf, textPart } from '../../src/agent-kit/events.js';
+import { TaskStates, agentMessage, artifactEvent, statusEvent, taskEvent, textOf, textPart } from '../../src/agent-kit/index.js';
 
 export class EchoExecutor implements AgentExecutor {
   readonly executions = new Map<string, number>();

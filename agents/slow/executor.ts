@@ -3,7 +3,7 @@
  * backpressure tests. "work <ms>" works for <ms> milliseconds in 50 ms steps (default 2000).
  */
 import type { AgentExecutor, ExecutionEventBus, RequestContext } from '@a2a-js/sdk/server';
-import { TaskStates, artifactEvent, statusEvent, taskEvent, textOf, textPart } from '../../src/agent-kit/events.js';
+import { TaskStates, artifactEvent, statusEvent, taskEvent, textOf, textPart } from '../../src/agent-kit/index.js';
 
 export class SlowExecutor implements AgentExecutor {
   private readonly canceled = new Set<string>();

@@ -1,10 +1,8 @@
 /** The MCP gateway process: `node --import tsx mcp-servers/a2a-mesh/main.ts [--http PORT]`. */
-import { loadConfig } from '../../src/core/config.js';
-import { connectMesh } from '../../src/binding/mesh.js';
-import { KafkaClientRuntime } from '../../src/binding/client/runtime.js';
-import { AgentDirectory } from '../../src/binding/registry/index.js';
-import { MeshCaller } from '../../src/agent-kit/mesh-skills.js';
-import { runMcpServer } from '../../src/mcp/serve.js';
+import { loadConfig } from '../../src/core/index.js';
+import { connectMesh, KafkaClientRuntime, AgentDirectory } from '../../src/binding/index.js';
+import { MeshCaller } from '../../src/agent-kit/index.js';
+import { runMcpServer } from '../../src/mcp/index.js';
 import { createGatewayServer } from './server.js';
 
 const mesh = connectMesh(loadConfig(), undefined, 'kamf-mcp-gateway');

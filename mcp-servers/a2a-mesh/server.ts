@@ -9,8 +9,8 @@
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { AgentDirectory } from '../../src/binding/registry/index.js';
-import { meshSkills, type MeshCaller } from '../../src/agent-kit/mesh-skills.js';
+import type { AgentDirectory } from '../../src/binding/index.js';
+import { meshSkills, type MeshCaller } from '../../src/agent-kit/index.js';
 
 export const GATEWAY_NAME = 'kamf-a2a-mesh';
 const SEP = '__';

@@ -3,8 +3,8 @@
  * search text, so every query is one pass over a few thousand objects.
  */
 import { readFileSync } from 'node:fs';
-import { pkgPath } from '../../src/core/paths.js';
-import { normalizeRace, type Race } from '../../src/mcp/races.js';
+import { pkgPath } from '../../src/core/index.js';
+import { normalizeRace, type Race } from '../../src/mcp/index.js';
 import { LANGS, SENTIMENT_LABELS, TOPICS, type Lang, type SentimentLabel, type Topic } from '../data/catalog.js';
 
 export const POSTS_JSONL = pkgPath('mcp-servers', 'data', 'forum-posts.jsonl');

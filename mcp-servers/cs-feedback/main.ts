@@ -6,7 +6,7 @@
  *
  * POSTS_JSONL overrides the dataset path.
  */
-import { runMcpServer } from '../../src/mcp/serve.js';
+import { runMcpServer } from '../../src/mcp/index.js';
 import { loadPosts } from './data.js';
 import { createCsFeedbackServer } from './server.js';
 

@@ -3,8 +3,7 @@
  * (ToolInputError on bad input). Period bounds are inclusive days compared with the post's created_at day.
  * "Complaints" are negative posts: search_complaints defaults to sentiment "negative" ("any" lifts that).
  */
-import type { Race } from '../../src/mcp/races.js';
-import { ToolInputError, parseOptionalChoice, parseOptionalRace, parsePeriod, ratio } from '../../src/mcp/tools.js';
+import { type Race, ToolInputError, parseOptionalChoice, parseOptionalRace, parsePeriod, ratio } from '../../src/mcp/index.js';
 import { SENTIMENT_LABELS, TOPICS, type Lang, type SentimentLabel, type Topic } from '../data/catalog.js';
 import type { IndexedPost, Post, PostsTable } from './data.js';
 

@@ -4,8 +4,7 @@
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { RACE_SPELLINGS, RACES } from '../../src/mcp/races.js';
-import { pct, registerDocumentedTool, toolResult } from '../../src/mcp/tools.js';
+import { RACE_SPELLINGS, RACES, pct, registerDocumentedTool, toolResult } from '../../src/mcp/index.js';
 import { LANGS, SENTIMENT_LABELS, TOPICS } from '../data/catalog.js';
 import type { PostsTable } from './data.js';
 import { MAX_LIMIT, searchComplaints, sentimentSummary, topIssues, type EchoedPostFilters } from './queries.js';

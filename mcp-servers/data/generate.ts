@@ -7,7 +7,7 @@
  * on Ember Basin), Terran is picked more, and the forums fill with Terran balance complaints. Earlier
  * patches are close to even (5.0.10 has a small Protoss-over-Zerg edge as background noise).
  */
-import { RACES, RACE_CODES, RACE_KO, type Race } from '../../src/mcp/races.js';
+import { RACES, RACE_CODES, RACE_KO, type Race } from '../../src/mcp/index.js';
 import {
   FIRST_DAY,
   LAST_DAY,

@@ -7,8 +7,8 @@
  *   races are one-letter codes T/Z/P; winner is 1 or 2 (which player won); played_at is YYYY-MM-DD.
  */
 import { readFileSync } from 'node:fs';
-import { pkgPath } from '../../src/core/paths.js';
-import { raceFromCode, raceIndex } from '../../src/mcp/races.js';
+import { pkgPath } from '../../src/core/index.js';
+import { raceFromCode, raceIndex } from '../../src/mcp/index.js';
 
 export const GAMES_CSV = pkgPath('mcp-servers', 'data', 'games.csv');
 

@@ -6,7 +6,7 @@
  *
  * GAMES_CSV overrides the dataset path.
  */
-import { runMcpServer } from '../../src/mcp/serve.js';
+import { runMcpServer } from '../../src/mcp/index.js';
 import { loadGames } from './data.js';
 import { createGameStatsServer } from './server.js';
 

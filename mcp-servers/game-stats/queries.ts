@@ -8,8 +8,7 @@
  * to one matchup; `vs_race` equal to `race` is rejected. Game-length queries DO include mirror games
  * (with `race`, every game in which at least one player played it).
  */
-import { RACES, raceIndex, type Race } from '../../src/mcp/races.js';
-import { ToolInputError, parseOptionalChoice, parseOptionalRace, parsePeriod, ratio } from '../../src/mcp/tools.js';
+import { RACES, raceIndex, type Race, ToolInputError, parseOptionalChoice, parseOptionalRace, parsePeriod, ratio } from '../../src/mcp/index.js';
 import { dayNumber, dayString, type GamesTable } from './data.js';
 
 export interface RawGameFilters {

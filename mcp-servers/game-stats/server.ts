@@ -4,8 +4,7 @@
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { RACE_SPELLINGS, RACES } from '../../src/mcp/races.js';
-import { pct, registerDocumentedTool, toolResult } from '../../src/mcp/tools.js';
+import { RACE_SPELLINGS, RACES, pct, registerDocumentedTool, toolResult } from '../../src/mcp/index.js';
 import type { GamesTable } from './data.js';
 import { avgGameTime, listFilters, matchupMatrix, winRate, type EchoedFilters } from './queries.js';
 

@@ -1,2 +1,13 @@
 export * from './events.js';
 export * from './card.js';
+export * from './agent-config.js';
+export * from './skills.js';
+export * from './tool-hub.js';
+export * from './tool-agent.js';
+export * from './run-tool-agent.js';
+export * from './mesh-skills.js';
+export * from './planner/types.js';
+export * from './planner/deterministic.js';
+export * from './planner/extract.js';
+export * from './planner/llm.js';
+export { CONCEPTS, isKorean, racesIn, opponentIn, tokens } from './planner/lexicon.js';

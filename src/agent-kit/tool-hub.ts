@@ -3,14 +3,14 @@
  * list, tool calls, and a change signal when a server's tool list changes or servers are added / removed.
  */
 import { EventEmitter } from 'node:events';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { PlannableTool } from './planner/types.js';
 import { KamfError } from '../core/errors.js';
-import { packageRoot } from '../core/paths.js';
+import { nodeArgsFor, packageRoot, packageScript } from '../core/paths.js';
 import type { McpServerConfig } from './agent-config.js';
 
 export interface ToolSpec {
@@ -40,9 +40,9 @@ function examplesOf(tool: Tool): string[] {
   return Array.isArray(meta.examples) ? meta.examples.filter((e): e is string => typeof e === 'string') : [];
 }
 
-function resolveArg(arg: string): string {
-  // script paths in the config are relative to the package, not to wherever the agent was started
-  return !isAbsolute(arg) && /\.(ts|js|mjs)$/.test(arg) ? resolve(packageRoot, arg) : arg;
+function resolveArgs(args: string[]): string[] {
+  // script paths in the config name the package's own scripts, not files wherever the agent was started
+  return args.flatMap((arg) => (!isAbsolute(arg) && /\.(ts|js|mjs)$/.test(arg) ? nodeArgsFor(packageScript(arg)) : [arg]));
 }
 
 export class ToolHub extends EventEmitter<{ changed: [] }> {
@@ -70,7 +70,7 @@ export class ToolHub extends EventEmitter<{ changed: [] }> {
         ? new StreamableHTTPClientTransport(new URL(config.url), config.headers ? { requestInit: { headers: config.headers } } : undefined)
         : new StdioClientTransport({
             command: config.command === 'node' ? process.execPath : config.command,
-            args: config.args.map(resolveArg),
+            args: resolveArgs(config.args),
             cwd: config.cwd ?? packageRoot,
             env: { ...(process.env as Record<string, string>), ...config.env },
             stderr: 'pipe',

@@ -1,23 +1,19 @@
-/** The `kamf` command line. Each command lives in commands/<name>.ts. */
+/**
+ * The `kamf` command line. Each command lives in commands/<name>.ts and is loaded only when it runs: `kamf --help`
+ * reads the catalog, so starting the CLI costs no more than Node and commander.
+ */
 import { Command, CommanderError } from 'commander';
-import { isKamfError } from '../core/errors.js';
-import { infraCommand } from './commands/infra.js';
-import { schemasCommand } from './commands/schemas.js';
-import { startCommand } from './commands/start.js';
-import { meshCommands } from './commands/mesh.js';
-import { topicsCommand } from './commands/topics.js';
-import { tailCommand } from './commands/tail.js';
-import { replayCommand } from './commands/replay.js';
-import { traceCommand } from './commands/trace.js';
-import { statsCommand } from './commands/stats.js';
-import { diffCommand } from './commands/diff.js';
-import { routeCommand } from './commands/route.js';
+import { LOADERS, SUMMARY, isCommandName, type CommandName } from './catalog.js';
+import { reportError } from './report-error.js';
 
-export function buildProgram(): Command {
-  const program = new Command('kamf')
+const VERSION = '0.1.0';
+
+function baseProgram(): Command {
+  return new Command('kamf')
     .description('KAMF: AI agents as an event-driven mesh (A2A over Kafka, Avro, MCP tools, Flink SQL routing)')
-    .version('0.1.0')
+    .version(VERSION)
     .option('-c, --config <file>', 'JSON config file (default ./kamf.config.json, or $KAMF_CONFIG)')
+    .option('--verbose', 'print stack traces and causes of errors')
     .showHelpAfterError()
     .addHelpText(
       'after',
@@ -32,34 +28,41 @@ Examples:
   kamf schemas check         what would change, and whether it is compatible
   KAFKA_BROKERS=b1:9092 SCHEMA_REGISTRY_URL=https://sr kamf schemas list   use an existing cluster`,
     );
-  infraCommand(program);
-  schemasCommand(program);
-  startCommand(program);
-  meshCommands(program);
-  topicsCommand(program);
-  tailCommand(program);
-  replayCommand(program);
-  traceCommand(program);
-  statsCommand(program);
-  diffCommand(program);
-  routeCommand(program);
+}
+
+/** The command named on the command line: the first word that is not an option or a global option's value. */
+export function commandNameOf(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '-c' || arg === '--config') i++;
+    else if (arg === 'help') return args.slice(i + 1).find((a) => !a.startsWith('-')) ?? arg;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+/** The program with `name` fully registered, or every command as a summary line when none (or an unknown one) is named. */
+export async function buildProgram(name?: string): Promise<Command> {
+  const program = baseProgram();
+  if (isCommandName(name)) {
+    (await LOADERS[name]())(program);
+  } else {
+    for (const command of Object.keys(SUMMARY) as CommandName[]) program.command(command).description(SUMMARY[command]);
+  }
   return program;
 }
 
 export async function main(argv = process.argv): Promise<void> {
-  const program = buildProgram().exitOverride();
+  const verbose = argv.includes('--verbose');
   try {
+    const program = (await buildProgram(commandNameOf(argv.slice(2)))).exitOverride();
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       process.exitCode = err.exitCode;
       return;
     }
-    if (isKamfError(err)) {
-      process.stderr.write(`kamf: ${err.message}\n  (${err.code})\n`);
-    } else {
-      process.stderr.write(`kamf: ${(err as Error).stack ?? String(err)}\n`);
-    }
+    process.stderr.write(reportError(err, { verbose }));
     process.exitCode = 1;
   }
 }

@@ -6,6 +6,9 @@ export type KamfErrorCode =
   // configuration and user input
   | 'CONFIG_INVALID'
   | 'CLI_USAGE'
+  | 'FILE_NOT_FOUND'
+  // a failure KAMF did not classify (a bug, or a library's error that reached the top unwrapped)
+  | 'INTERNAL'
   // local infrastructure
   | 'INFRA_MISSING_TOOL'
   | 'INFRA_PORT_IN_USE'
@@ -36,6 +39,9 @@ export type KamfErrorCode =
   | 'ROUTER_PLACEHOLDER_MISSING'
   | 'ROUTER_FLINK_FAILED'
   | 'ROUTER_GATEWAY_ERROR'
+  | 'ROUTER_EVAL_FAILED'
+  | 'ROUTER_DECODE_FAILED'
+  | 'ROUTER_PRODUCE_FAILED'
   // agent registry (discovery on agent.registry)
   | 'REGISTRY_AGENT_NOT_FOUND'
   | 'REGISTRY_TIMEOUT'

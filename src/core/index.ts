@@ -4,3 +4,4 @@ export * from './kafka.js';
 export * from './topics.js';
 export { ensureTopics } from './admin.js';
 export { PartitionOffsets } from './offsets.js';
+export * from './paths.js';

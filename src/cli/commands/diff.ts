@@ -1,5 +1,6 @@
 /** `kamf diff`: replay recorded requests into another agent and compare its answers with the recorded ones. */
 import type { Command } from 'commander';
+import { SUMMARY } from '../summaries.js';
 import { connectMesh } from '../../binding/mesh.js';
 import {
   addFilterOptions,
@@ -37,7 +38,7 @@ const cut = (s: string | undefined, n = 40) => (s === undefined ? '-' : s.length
 export function diffCommand(program: Command): void {
   const cmd = program
     .command('diff')
-    .description("replay a window of recorded requests into another agent's topic and compare its answers with the recorded ones")
+    .description(SUMMARY.diff)
     .requiredOption('--source <topic>', 'request topic the requests were recorded on (agent.<a>.requests)')
     .requiredOption('--target <topic>', 'request topic of the agent to compare with (agent.<b>.requests)')
     .option('--from <position>', 'window start (time, 15m, offset, p:o, beginning)', 'beginning')

@@ -1,6 +1,8 @@
 /** `kamf infra up | down | status | logs`: the local Kafka + registry as child processes. */
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
+import { SUMMARY } from '../summaries.js';
+import { KamfError } from '../../core/errors.js';
 import { consoleProgress, stackFromConfig, type ServiceName } from '../../infra/index.js';
 import { logFileOf } from '../../infra/services.js';
 import { contextFrom } from '../context.js';
@@ -18,7 +20,7 @@ function localStack(cmd: Command) {
 }
 
 export function infraCommand(program: Command): void {
-  const infra = program.command('infra').description('run the local Kafka broker and schema registry (Java 17+ and Maven; jars cached under .infra/)');
+  const infra = program.command('infra').description(SUMMARY.infra);
 
   infra
     .command('up')
@@ -66,7 +68,7 @@ export function infraCommand(program: Command): void {
     .action(async (service: string, opts: { lines: string; follow?: boolean }, cmd: Command) => {
       const local = localStack(cmd);
       if (!local) return;
-      if (service !== 'kafka' && service !== 'registry') throw new Error(`unknown service "${service}" (kafka or registry)`);
+      if (service !== 'kafka' && service !== 'registry') throw new KamfError('CLI_USAGE', `unknown service "${service}"`, { hint: 'kamf infra logs kafka, or kamf infra logs registry' });
       if (opts.follow) {
         const file = logFileOf(local.ctx.config.infra.runDir ?? join(local.ctx.config.infra.dir, 'run'), service);
         await new Promise<void>((resolve) => spawn('tail', ['-n', opts.lines, '-F', file], { stdio: 'inherit' }).on('exit', () => resolve()));

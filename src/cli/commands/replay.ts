@@ -1,5 +1,6 @@
 /** `kamf replay`: a bounded window of topics, filtered; printed, written as JSON Lines, or re-injected. */
 import type { Command } from 'commander';
+import { SUMMARY } from '../summaries.js';
 import { connectMesh } from '../../binding/mesh.js';
 import {
   addFilterOptions,
@@ -39,9 +40,7 @@ interface ReplayFlags extends FilterFlags {
 export function replayCommand(program: Command): void {
   const cmd = program
     .command('replay')
-    .description(
-      'read a time or offset window of topics, filter it, then print it, save it as JSON Lines, or re-inject it into another topic',
-    )
+    .description(SUMMARY.replay)
     .argument('<topics...>', 'topic names or globs to read')
     .option(
       '--from <position>',

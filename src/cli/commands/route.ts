@@ -3,6 +3,8 @@
  * embedded RxJS engine or on Apache Flink until Ctrl-C. See docs/routing.md.
  */
 import type { Command } from 'commander';
+import { SUMMARY } from '../summaries.js';
+import { KamfError } from '../../core/errors.js';
 import { consoleProgress, stackFromConfig } from '../../infra/index.js';
 import { formatPlan, planRoutingSql, planToJson, routerVars, startRouter, type RouterEngine } from '../../router/index.js';
 import { readFileSync } from 'node:fs';
@@ -11,14 +13,14 @@ import { print, printJson } from '../output.js';
 
 function collect(value: string, previous: Record<string, string>): Record<string, string> {
   const eq = value.indexOf('=');
-  if (eq <= 0) throw new Error(`--set expects NAME=value, got ${value}`);
+  if (eq <= 0) throw new KamfError('CLI_USAGE', `--set expects NAME=value, got ${value}`, { hint: 'for example --set KAFKA_BROKERS=kafka:29092' });
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
 }
 
 export function routeCommand(program: Command): void {
   program
     .command('route')
-    .description('run a routing file (Flink SQL) on the embedded RxJS engine or on Apache Flink')
+    .description(SUMMARY.route)
     .argument('<file>', 'Flink SQL file, e.g. flink-sql/routing.sql')
     .option('-e, --engine <engine>', 'rxjs (embedded, default) or flink', 'rxjs')
     .option('--gateway <url>', 'flink engine: submit through this Flink SQL Gateway (e.g. http://127.0.0.1:8083) instead of a local Flink')
@@ -41,7 +43,7 @@ Examples:
     )
     .action(async (file: string, opts: { engine: string; gateway?: string; set: Record<string, string>; dryRun?: boolean; json?: boolean; maxInFlight?: number; stats?: number }, cmd: Command) => {
       const engine = opts.engine as RouterEngine;
-      if (engine !== 'rxjs' && engine !== 'flink') throw new Error(`--engine must be rxjs or flink, got ${opts.engine}`);
+      if (engine !== 'rxjs' && engine !== 'flink') throw new KamfError('CLI_USAGE', `--engine must be rxjs or flink, got ${opts.engine}`, { hint: 'rxjs runs the file embedded; flink runs it on Apache Flink' });
       const ctx = contextFrom(cmd);
       if (opts.dryRun) {
         const plan = planRoutingSql(readFileSync(file, 'utf8'), routerVars(ctx.config, opts.set), file);

@@ -1,12 +1,13 @@
 /** `kamf schemas register | check | list`: govern schemas/*.avsc in the registry. */
 import type { Command } from 'commander';
+import { SUMMARY } from '../summaries.js';
 import { KamfError } from '../../core/errors.js';
 import { checkSubject, describe, listSubjects, registerSubject, targets } from '../../governance/index.js';
 import { contextFrom } from '../context.js';
 import { print, printJson, table } from '../output.js';
 
 export function schemasCommand(program: Command): void {
-  const schemas = program.command('schemas').description('govern the Avro schemas in schemas/ with the schema registry');
+  const schemas = program.command('schemas').description(SUMMARY.schemas);
 
   schemas
     .command('check')

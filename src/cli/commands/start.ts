@@ -3,23 +3,37 @@
  * start the reference mesh (data and cs agents with their MCP servers, the balance coordinator), ask the sample
  * question and stream the answer, then keep running until Ctrl-C and stop what this command started.
  */
+import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
+import { SUMMARY } from '../summaries.js';
 import { ensureTopics } from '../../core/admin.js';
 import { FIXED_TOPICS, TOPICS } from '../../core/topics.js';
 import { registerSubject, targets } from '../../governance/index.js';
 import { consoleProgress, stackFromConfig } from '../../infra/index.js';
-import { contextFrom } from '../context.js';
+import { contextFrom, type CliContext } from '../context.js';
 import { print, table } from '../output.js';
 import { connectMesh } from '../../binding/mesh.js';
-import { startReferenceMesh, type ReferenceMesh } from '../../../agents/mesh.js';
 import { MeshSession, stateName } from '../ask.js';
 import { startRouter, type RunningRouter } from '../../router/index.js';
-import { pkgPath } from '../../core/paths.js';
+import { packageScript, pkgPath } from '../../core/paths.js';
+
+type StartReferenceMesh = (
+  config: CliContext['config'],
+  mesh: ReturnType<typeof connectMesh>,
+  log: (line: string) => void,
+  options: { routerRunning?: boolean },
+) => Promise<{ stop(): Promise<void> }>;
+
+/** The demo agents are an application of the library, not part of it: loaded by path, never imported by the CLI. */
+async function loadReferenceMesh(): Promise<StartReferenceMesh> {
+  const module = (await import(pathToFileURL(packageScript('agents/mesh.js')).href)) as { startReferenceMesh: StartReferenceMesh };
+  return module.startReferenceMesh;
+}
 
 export function startCommand(program: Command): void {
   program
     .command('start')
-    .description('start the mesh: local infrastructure (unless KAFKA_BROKERS / SCHEMA_REGISTRY_URL point elsewhere), topics, schemas')
+    .description(SUMMARY.start)
     .option('--detach', 'start only the infrastructure, then exit and leave it running (stop it with `kamf infra down`)')
     .option('-q, --question <text>', 'the question to ask once the mesh is up', 'Is Terran too strong?')
     .option('--no-question', 'do not ask a question at start')
@@ -53,7 +67,7 @@ export function startCommand(program: Command): void {
 
       const mesh = connectMesh(ctx.config, ctx.endpoints, 'kamf-mesh');
       const log = (line: string) => progress({ service: 'mesh', phase: 'info', message: line });
-      let agents: ReferenceMesh | undefined;
+      let agents: { stop(): Promise<void> } | undefined;
       let router: RunningRouter | undefined;
       const stopAll = async () => {
         print('\nstopping: the router, then the agents finish their work and leave the registry...');
@@ -71,7 +85,7 @@ export function startCommand(program: Command): void {
           router = await startRouter({ file, engine: 'rxjs', config: ctx.config, log });
           log(`router: ${TOPICS.ingress.name} → agents, by flink-sql/routing.sql on the embedded engine`);
         }
-        agents = await startReferenceMesh(ctx.config, mesh, log, { routerRunning: !!router });
+        agents = await (await loadReferenceMesh())(ctx.config, mesh, log, { routerRunning: !!router });
         if (opts.question) {
           // through the front door when the router runs: a2a.ingress → router → agent.balance.requests
           const session = await MeshSession.open(mesh, 'balance', { viaIngress: !!router });

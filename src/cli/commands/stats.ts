@@ -1,5 +1,6 @@
 /** `kamf stats`: per agent and skill, counts, latency percentiles and outcome rates, from the topics themselves. */
 import type { Command } from 'commander';
+import { SUMMARY } from '../summaries.js';
 import { connectMesh } from '../../binding/mesh.js';
 import { DEFAULT_STATS_TOPICS, progressBar, runStats, sinceFromFlag, topicList } from '../../replay/index.js';
 import { contextFrom } from '../context.js';
@@ -10,7 +11,7 @@ const pct = (r: number) => `${(r * 100).toFixed(1)}%`;
 export function statsCommand(program: Command): void {
   program
     .command('stats')
-    .description('requests, latency p50/p95/p99 and failure / cancel / input-required rates per agent and skill')
+    .description(SUMMARY.stats)
     .option('--since <duration|time>', 'requests since then (15m, 2h, or a time)', '15m')
     .option('--topics <topics>', `topics or globs to read, comma-separated (default ${DEFAULT_STATS_TOPICS.join(',')})`, topicList)
     .option('--agent <name>', 'only this agent')

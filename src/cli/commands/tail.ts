@@ -1,5 +1,6 @@
 /** `kamf tail`: follow topics, decoded, as conversation lines (or JSON Lines); Ctrl-C stops. */
 import type { Command } from 'commander';
+import { SUMMARY } from '../summaries.js';
 import { connectMesh } from '../../binding/mesh.js';
 import { KamfError } from '../../core/errors.js';
 import {
@@ -18,7 +19,7 @@ import { print } from '../output.js';
 export function tailCommand(program: Command): void {
   const cmd = program
     .command('tail')
-    .description('follow topics, decoded through the registry, as readable conversation lines')
+    .description(SUMMARY.tail)
     .argument('<topics...>', 'topic names or globs (agent.*.requests*, a2a.replies.*)')
     .option('--from-beginning', 'start at the beginning of the topics instead of the end')
     .option('--json', 'one JSON object per record (JSON Lines) instead of conversation lines')

@@ -1,5 +1,6 @@
 /** `kamf topics`: topics with partitions, end offsets and the lag of each consumer group. */
 import type { Command } from 'commander';
+import { SUMMARY } from '../summaries.js';
 import { describeTopics, globToRegExp } from '../../replay/index.js';
 import { contextFrom } from '../context.js';
 import { print, printJson, table } from '../output.js';
@@ -7,7 +8,7 @@ import { print, printJson, table } from '../output.js';
 export function topicsCommand(program: Command): void {
   program
     .command('topics')
-    .description('list topics with partitions, end offsets and lag per consumer group')
+    .description(SUMMARY.topics)
     .argument('[patterns...]', 'only topics matching these names or globs (agent.*.requests*)')
     .option('--all', 'include internal topics (__consumer_offsets, kafkasql-*)')
     .option('--json', 'machine-readable output')

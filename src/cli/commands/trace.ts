@@ -1,6 +1,7 @@
 /** `kamf trace <id>`: one conversation across every topic it touched, as a timeline (terminal and HTML). */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { SUMMARY } from '../summaries.js';
 import { connectMesh } from '../../binding/mesh.js';
 import {
   DEFAULT_TRACE_TOPICS,
@@ -18,7 +19,7 @@ import { print, printJson } from '../output.js';
 export function traceCommand(program: Command): void {
   program
     .command('trace')
-    .description('the whole conversation of a context or task id: every request, reply and task snapshot, with per-hop latency')
+    .description(SUMMARY.trace)
     .argument('<id>', 'a context id or a task id (a message id works too)')
     .option('--topics <topics>', `topics or globs to scan, comma-separated (default ${DEFAULT_TRACE_TOPICS.join(',')})`, topicList)
     .option('--since <duration|time>', 'only scan records since then (15m, 2h, or a time)')

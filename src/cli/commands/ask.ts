@@ -1,17 +1,17 @@
-/** `kamf ask`, `kamf chat`, `kamf agents`: talk to the mesh and see who is in it. */
+/** `kamf ask` and `kamf chat`: talk to an agent of the mesh. */
 import { createInterface } from 'node:readline';
 import type { Task } from '@a2a-js/sdk';
 import type { Command } from 'commander';
+import { SUMMARY } from '../summaries.js';
 import { connectMesh } from '../../binding/mesh.js';
-import { AgentDirectory } from '../../binding/registry/index.js';
 import { MeshSession, stateName } from '../ask.js';
 import { contextFrom } from '../context.js';
-import { print, printJson, table } from '../output.js';
+import { print, printJson } from '../output.js';
 
-export function meshCommands(program: Command): void {
+export function askCommands(program: Command): void {
   program
     .command('ask')
-    .description('ask the mesh a question (through the coordinator, found in agent.registry) and print the answer')
+    .description(SUMMARY.ask)
     .argument('<question...>', 'the question, in Korean or English')
     .option('-a, --agent <name>', 'agent to ask', 'balance')
     .option('--via-router', 'send through a2a.ingress and the router stage instead of straight to the agent')
@@ -36,7 +36,7 @@ export function meshCommands(program: Command): void {
 
   program
     .command('chat')
-    .description('interactive multi-turn conversation with an agent (keeps the context; answers its questions)')
+    .description(SUMMARY.chat)
     .option('-a, --agent <name>', 'agent to talk to', 'balance')
     .addHelpText('after', '\nType a question; when the agent asks something back, just answer. "/new" starts a new conversation, "/quit" or Ctrl-D leaves.')
     .action(async (opts: { agent: string }, cmd: Command) => {
@@ -69,25 +69,6 @@ export function meshCommands(program: Command): void {
       } finally {
         rl.close();
         await session.close();
-      }
-    });
-
-  program
-    .command('agents')
-    .description('list the live agents in agent.registry with their skills and instances')
-    .option('--json', 'machine-readable output')
-    .option('--skill <query>', 'only agents with a matching skill')
-    .action(async (opts: { json?: boolean; skill?: string }, cmd: Command) => {
-      const ctx = contextFrom(cmd);
-      const mesh = connectMesh(ctx.config, ctx.endpoints);
-      const directory = new AgentDirectory({ connection: { kafka: mesh.kafka, codec: mesh.codec }, logger: { warn: () => {} } });
-      await directory.start();
-      try {
-        const agents = opts.skill ? directory.findBySkill(opts.skill) : directory.list();
-        if (opts.json) printJson(agents.map((a) => ({ agent: a.agentName, description: a.card.description, skills: a.card.skills.map((s) => s.id), instances: a.instances.length, url: a.card.supportedInterfaces[0]?.url })));
-        else print(table(agents.map((a) => ({ agent: a.agentName, instances: a.instances.length, skills: a.card.skills.map((s) => s.id).join(', ') })), ['agent', 'instances', 'skills']));
-      } finally {
-        await directory.stop();
       }
     });
 }
