@@ -6,16 +6,15 @@
  *
  * Values in a row: STRING -> string, BYTES -> Buffer, numbers -> number, BOOLEAN -> boolean, MAP -> Map,
  * ROW (from avro-confluent) -> plain object, TIMESTAMP_LTZ -> epoch millis (number), NULL -> null.
+ *
+ * A value that cannot be evaluated (e.g. CAST('x' AS INT)) throws a KamfError ROUTER_EVAL_FAILED; the engine
+ * dead-letters the record with its message as the reason.
  */
+import { KamfError } from '../core/errors.js';
 import type { Expr, SqlType } from './plan.js';
 
 export type Row = Readonly<Record<string, unknown>>;
 export type Compiled = (row: Row) => unknown;
-
-/** Raised while evaluating (e.g. CAST('x' AS INT)); the engine dead-letters the record with this reason. */
-export class EvalError extends Error {
-  override readonly name = 'EvalError';
-}
 
 const T = (name: string): SqlType => ({ name, text: name, nullable: true });
 const UNKNOWN = T('UNKNOWN');
@@ -181,14 +180,14 @@ function cast(v: unknown, to: SqlType): unknown {
       const s = toStr(v)!.trim().toLowerCase();
       if (['true', 't', 'yes', 'y', '1'].includes(s)) return true;
       if (['false', 'f', 'no', 'n', '0'].includes(s)) return false;
-      throw new EvalError(`CAST(${JSON.stringify(s)} AS BOOLEAN) failed`);
+      throw new KamfError('ROUTER_EVAL_FAILED', `CAST(${JSON.stringify(s)} AS BOOLEAN) failed`);
     }
     default: {
       if (typeof v === 'number') return INTEGRAL.has(to.name) ? Math.trunc(v) : v;
       const s = toStr(v)!.trim();
       const n = Number(s);
-      if (s === '' || Number.isNaN(n)) throw new EvalError(`CAST(${JSON.stringify(s)} AS ${to.text}) failed: not a number`);
-      if (INTEGRAL.has(to.name) && !/^[+-]?\d+$/.test(s)) throw new EvalError(`CAST(${JSON.stringify(s)} AS ${to.text}) failed: not an integer`);
+      if (s === '' || Number.isNaN(n)) throw new KamfError('ROUTER_EVAL_FAILED', `CAST(${JSON.stringify(s)} AS ${to.text}) failed: not a number`);
+      if (INTEGRAL.has(to.name) && !/^[+-]?\d+$/.test(s)) throw new KamfError('ROUTER_EVAL_FAILED', `CAST(${JSON.stringify(s)} AS ${to.text}) failed: not an integer`);
       return n;
     }
   }
@@ -385,10 +384,10 @@ export function compile(e: Expr, typeOf: (x: Expr) => SqlType = () => UNKNOWN): 
           case '*':
             return x * y;
           case '/':
-            if (y === 0 && integral) throw new EvalError('division by zero');
+            if (y === 0 && integral) throw new KamfError('ROUTER_EVAL_FAILED', 'division by zero');
             return integral ? Math.trunc(x / y) : x / y;
           case '%':
-            if (y === 0) throw new EvalError('division by zero');
+            if (y === 0) throw new KamfError('ROUTER_EVAL_FAILED', 'division by zero');
             return x % y;
         }
       };
@@ -463,6 +462,6 @@ function call(fn: string, args: Compiled[]): Compiled {
         return equal(a, args[1]!(row)) === true ? null : a;
       };
     default:
-      throw new Error(`function ${fn} has no implementation`); // the planner refuses unknown functions first
+      throw new KamfError('ROUTER_SQL_UNSUPPORTED', `function ${fn} has no implementation`); // the planner refuses unknown functions first
   }
 }

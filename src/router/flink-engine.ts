@@ -11,11 +11,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { FlinkSQL } from 'dt-sql-parser';
 import { KamfError } from '../core/errors.js';
 import { ensureFlinkRuntime } from '../infra/flink.js';
 import { stopProcess, tailFile } from '../infra/process.js';
 import { silent, type Progress } from '../infra/progress.js';
+import { FlinkSQL } from './flink-grammar.js';
 
 export interface FlinkSqlFile {
   /** A name for logs and the job (`kamf:<name>`). */

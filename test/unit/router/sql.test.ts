@@ -159,5 +159,10 @@ describe('expressions follow Flink semantics', () => {
   it('evaluation errors become dead letters, not crashes', () => {
     const r = router(`${source}INSERT INTO out1 SELECT k, v, headers FROM src WHERE CAST(CAST(headers['n'] AS STRING) AS INT) > 1;`);
     expect(() => r.evaluate('src', { k: null, v: null, headers: h({ n: 'x' }), ts: 0 })).toThrow(/not a number/);
+    try {
+      r.evaluate('src', { k: null, v: null, headers: h({ n: 'x' }), ts: 0 });
+    } catch (err) {
+      expect(isKamfError(err, 'ROUTER_EVAL_FAILED')).toBe(true);
+    }
   });
 });

@@ -1,0 +1,34 @@
+/**
+ * Destinations of the embedded engine: the agent and lane behind a sink topic, and the options (rate, produce
+ * concurrency) that apply to it. Separate because evaluation (key shards) and output (rate limits) both read them.
+ */
+
+export interface DestinationOptions {
+  /** Records per second into this destination; default unlimited. */
+  perSecond?: number;
+  burst?: number;
+  /** Produce calls in flight at once (key shards). Default 4. */
+  concurrency?: number;
+}
+
+/** Where destination options come from: by destination (`agent.<name>` or topic, with prefix) or by bare agent name. */
+export interface DestinationSettings {
+  destinations?: Record<string, DestinationOptions>;
+  defaultDestination?: DestinationOptions;
+}
+
+const LANE_PRIORITY: Record<string, number> = { urgent: 0, high: 0, normal: 1, '': 1, low: 2 };
+
+/** The destination (agent) and lane priority of a sink topic. */
+export function laneOf(topic: string): { destination: string; priority: number; lane: string } {
+  const m = /^(.*agent\.[^.]+)\.requests(?:\.([^.]+))?$/.exec(topic);
+  if (!m) return { destination: topic, priority: 1, lane: '' };
+  const lane = m[2] ?? '';
+  return { destination: m[1]!, priority: LANE_PRIORITY[lane] ?? 1, lane };
+}
+
+/** The options of one destination: the default, then the bare agent name's, then the destination's own. */
+export function destinationOptions(settings: DestinationSettings, destination: string): DestinationOptions {
+  const bare = /agent\.([^.]+)$/.exec(destination)?.[1];
+  return { concurrency: 4, ...settings.defaultDestination, ...(bare ? settings.destinations?.[bare] : {}), ...settings.destinations?.[destination] };
+}

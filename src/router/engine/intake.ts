@@ -1,0 +1,206 @@
+/**
+ * The intake of the embedded engine: source tables grouped into consumers, the consume loop with pause/resume at
+ * the in-flight bound, and per-partition offsets committed once every output of a record is written. Separate
+ * because it is the only part that reads Kafka and the only part that decides what is committed.
+ */
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import { KamfError } from '../../core/errors.js';
+import { PartitionOffsets } from '../../core/offsets.js';
+import { flowChannel, type RouterStats } from '../metrics.js';
+import type { RouterPlan, TablePlan } from '../plan.js';
+
+/** A source record read and not yet fully written; `pending` counts its outstanding writes. */
+export interface InFlight {
+  topic: string;
+  partition: number;
+  offset: string;
+  pending: number;
+  message: KafkaMessage;
+}
+
+/** Source tables read by one consumer: same brokers, same group id. */
+export interface SourceGroup {
+  key: string;
+  brokers: string[];
+  groupId: string;
+  tables: TablePlan[];
+  topics: string[];
+  consumer?: Consumer;
+}
+
+export interface IntakeOptions {
+  plan: RouterPlan;
+  kafkaFor: (brokers: string[]) => Kafka;
+  stats: RouterStats;
+  maxInFlight: number;
+  /** Routes a record just read (already counted in flight); settles it through `ack`/`settle`. */
+  route: (g: SourceGroup, tables: TablePlan[], record: InFlight) => Promise<void>;
+  /** True once the engine stops reading for good (stopping or failed). */
+  halted: () => boolean;
+}
+
+export class Intake {
+  readonly groups: SourceGroup[] = [];
+  private readonly offsets = new Map<string, PartitionOffsets>();
+  private readonly toCommit = new Map<string, { group: SourceGroup; topic: string; partition: number; offset: string }>();
+  private readonly lagByPartition = new Map<string, number>();
+  private paused = false;
+
+  constructor(private readonly opts: IntakeOptions) {
+    const plan = opts.plan;
+    for (const name of plan.sources) {
+      const t = plan.tables[name]!;
+      const groupId = t.groupId ?? 'kamf-router';
+      const key = `${t.brokers.join(',')}|${groupId}`;
+      let g = this.groups.find((x) => x.key === key);
+      if (!g) this.groups.push((g = { key, brokers: t.brokers, groupId, tables: [], topics: [] }));
+      if (g.tables.length && g.tables[0]!.startup.mode !== t.startup.mode) {
+        throw new KamfError('ROUTER_SQL_INVALID', `Tables ${g.tables[0]!.name} and ${t.name} share the consumer group ${groupId} but not 'scan.startup.mode'`);
+      }
+      g.tables.push(t);
+      if (!g.topics.includes(t.topic)) g.topics.push(t.topic);
+    }
+  }
+
+  async start(): Promise<void> {
+    for (const g of this.groups) await this.startGroup(g);
+  }
+
+  private async startGroup(g: SourceGroup): Promise<void> {
+    const kafka = this.opts.kafkaFor(g.brokers);
+    const consumer = kafka.consumer({ groupId: g.groupId, maxWaitTimeInMs: 50, sessionTimeout: 30_000, heartbeatInterval: 1000, maxBytesPerPartition: 256 * 1024 });
+    g.consumer = consumer;
+    await consumer.connect();
+    const startup = g.tables[0]!.startup;
+    const fromBeginning = startup.mode === 'earliest-offset' || (startup.mode === 'group-offsets' && startup.reset === 'earliest');
+    for (const topic of g.topics) await consumer.subscribe({ topic, fromBeginning });
+    if (startup.mode !== 'group-offsets') {
+      // Flink's earliest-offset / latest-offset ignore committed offsets: seek once, on the first assignment
+      let sought = false;
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        if (sought) return;
+        sought = true;
+        void (async () => {
+          const admin = kafka.admin();
+          await admin.connect();
+          try {
+            for (const [topic, partitions] of Object.entries(e.payload.memberAssignment)) {
+              const offs = await admin.fetchTopicOffsets(topic);
+              for (const p of partitions) {
+                const o = offs.find((x) => x.partition === p);
+                if (o) consumer.seek({ topic, partition: p, offset: startup.mode === 'earliest-offset' ? o.low : o.high });
+              }
+            }
+          } finally {
+            await admin.disconnect();
+          }
+        })();
+      });
+    }
+    const tablesByTopic = new Map<string, TablePlan[]>();
+    for (const t of g.tables) tablesByTopic.set(t.topic, [...(tablesByTopic.get(t.topic) ?? []), t]);
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const tables = tablesByTopic.get(batch.topic) ?? [];
+        const lagKey = `${batch.topic}\u0000${batch.partition}`;
+        const high = BigInt(batch.highWatermark);
+        for (const message of batch.messages) {
+          if (!isRunning() || isStale() || this.paused || this.opts.halted()) break;
+          await this.opts.route(g, tables, this.begin(batch.topic, batch.partition, message));
+          resolveOffset(message.offset);
+          this.lagByPartition.set(lagKey, Number(high - BigInt(message.offset) - 1n));
+          if (this.opts.stats.inFlight >= this.opts.maxInFlight) this.pause();
+        }
+        await heartbeat();
+      },
+    });
+  }
+
+  /** Counts a record in flight and opens its offset. */
+  private begin(topic: string, partition: number, message: KafkaMessage): InFlight {
+    const record: InFlight = { topic, partition, offset: message.offset, pending: 0, message };
+    const stats = this.opts.stats;
+    stats.consumed++;
+    stats.inFlight++;
+    if (stats.inFlight > stats.peakInFlight) stats.peakInFlight = stats.inFlight;
+    this.offsetsOf(topic).begin(partition, message.offset);
+    return record;
+  }
+
+  groupOf(topic: string): SourceGroup {
+    return this.groups.find((g) => g.topics.includes(topic))!;
+  }
+
+  /** One write of the record is done (produced or dead-lettered); the last one settles it. */
+  ack(record: InFlight, g?: SourceGroup): void {
+    record.pending--;
+    if (record.pending === 0) this.settle(g ?? this.groupOf(record.topic), record);
+  }
+
+  /** The record is done: out of flight, its offset committable once those before it are. */
+  settle(g: SourceGroup, record: InFlight): void {
+    const stats = this.opts.stats;
+    stats.inFlight--;
+    const commit = this.offsetsOf(record.topic).finish(record.partition, record.offset);
+    if (commit !== undefined) this.toCommit.set(`${g.key}\u0000${record.topic}\u0000${record.partition}`, { group: g, topic: record.topic, partition: record.partition, offset: commit });
+    if (this.paused && stats.inFlight <= this.opts.maxInFlight / 2) this.resume();
+  }
+
+  private offsetsOf(topic: string): PartitionOffsets {
+    let o = this.offsets.get(topic);
+    if (!o) this.offsets.set(topic, (o = new PartitionOffsets()));
+    return o;
+  }
+
+  private pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.opts.stats.paused = true;
+    this.opts.stats.pauses++;
+    for (const g of this.groups) g.consumer?.pause(g.topics.map((topic) => ({ topic })));
+    if (flowChannel.hasSubscribers) flowChannel.publish({ event: 'pause', inFlight: this.opts.stats.inFlight });
+  }
+
+  private resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.opts.stats.paused = false;
+    for (const g of this.groups) g.consumer?.resume(g.topics.map((topic) => ({ topic })));
+    if (flowChannel.hasSubscribers) flowChannel.publish({ event: 'resume', inFlight: this.opts.stats.inFlight });
+  }
+
+  async flushCommits(): Promise<void> {
+    if (this.toCommit.size === 0) return;
+    const entries = [...this.toCommit.values()];
+    this.toCommit.clear();
+    for (const g of this.groups) {
+      const mine = entries.filter((e) => e.group === g).map(({ topic, partition, offset }) => ({ topic, partition, offset }));
+      if (mine.length === 0 || !g.consumer) continue;
+      try {
+        await g.consumer.commitOffsets(mine);
+        this.opts.stats.committed += mine.length;
+      } catch {
+        // partition moved during a rebalance: it is redelivered (at-least-once)
+      }
+    }
+  }
+
+  /** Sum over the source partitions of (high watermark - next offset), as of the last fetch. */
+  lag(): number {
+    let lag = 0;
+    for (const v of this.lagByPartition.values()) lag += Math.max(0, v);
+    return lag;
+  }
+
+  /** Stops fetching (for a stop: not a backpressure pause, so nothing resumes it). */
+  stopReading(): void {
+    for (const g of this.groups) g.consumer?.pause(g.topics.map((topic) => ({ topic })));
+  }
+
+  async disconnect(): Promise<void> {
+    for (const g of this.groups) await g.consumer?.disconnect().catch(() => {});
+  }
+}

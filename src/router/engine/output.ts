@@ -1,0 +1,164 @@
+/**
+ * The output of the embedded engine: sink and DLQ topic creation, the produce pipeline (per destination: rate
+ * limit by lane, key shards, batches) and dead letters. Separate because it is the only part that writes Kafka.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { IHeaders, Kafka, Message, Producer } from 'kafkajs';
+import { Subject, Subscription, concatMap, from, groupBy, mergeMap, type Observable } from 'rxjs';
+import { HEADERS } from '../../binding/protocol.js';
+import { KamfError, type KamfErrorCode } from '../../core/errors.js';
+import { deadLetterChannel, type RouterStats } from '../metrics.js';
+import { batchWithin, rateLimit } from '../operators.js';
+import type { RouterPlan } from '../plan.js';
+import { destinationOptions, laneOf, type DestinationSettings } from './destinations.js';
+import type { InFlight, SourceGroup } from './intake.js';
+
+/** One sink message of a source record, on its way to a destination. */
+export interface Output {
+  topic: string;
+  destination: string;
+  priority: number;
+  shard: number;
+  message: Message;
+  record: InFlight;
+  sink: string;
+}
+
+export interface OutputOptions {
+  plan: RouterPlan;
+  stats: RouterStats;
+  settings: DestinationSettings & {
+    maxBatch: number;
+    lingerMs: number;
+    dlqTopic: string;
+    sinkPartitions: number;
+    createTopics?: boolean;
+    log?: (line: string) => void;
+  };
+  /** One write of the record is done (produced or dead-lettered). */
+  ack: (record: InFlight, g?: SourceGroup) => void;
+  groupOf: (topic: string) => SourceGroup;
+  /** The engine cannot go on (the DLQ is not writable). */
+  fail: (err: Error) => void;
+}
+
+export class OutputWriter {
+  private readonly outputs$ = new Subject<Output>();
+  private producer?: Producer;
+  private pipeline?: Subscription;
+
+  constructor(private readonly opts: OutputOptions) {}
+
+  /** Connects the producer to the sinks' cluster (creating missing topics first) and starts the pipeline. */
+  async start(kafkaFor: (brokers: string[]) => Kafka): Promise<void> {
+    const plan = this.opts.plan;
+    const sinkBrokers = new Set(plan.sinks.map((s) => plan.tables[s]!.brokers.join(',')));
+    if (sinkBrokers.size > 1) throw new KamfError('ROUTER_SQL_UNSUPPORTED', 'The embedded engine writes to one cluster: all sinks must have the same bootstrap servers. Run it with the Flink engine.');
+    const brokers = plan.tables[plan.sinks[0]!]!.brokers;
+    const kafka = kafkaFor(brokers);
+    if (this.opts.settings.createTopics !== false) await this.ensureTopics(kafka);
+    this.producer = kafka.producer({ allowAutoTopicCreation: false });
+    await this.producer.connect();
+    this.pipeline = this.buildPipeline().subscribe({ error: (err: Error) => this.opts.fail(err) });
+  }
+
+  /** Queues one output for its destination. */
+  push(o: Output): void {
+    const d = (this.opts.stats.destinations[o.topic] ??= { produced: 0, queued: 0, batches: 0 });
+    d.queued++;
+    this.outputs$.next(o);
+  }
+
+  private async ensureTopics(kafka: Kafka): Promise<void> {
+    const plan = this.opts.plan;
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const wanted = [...new Set([...plan.sinks.map((s) => plan.tables[s]!.topic), this.opts.settings.dlqTopic])].filter((t) => !existing.has(t));
+      if (wanted.length) {
+        await admin
+          .createTopics({ waitForLeaders: true, topics: wanted.map((topic) => ({ topic, numPartitions: topic === this.opts.settings.dlqTopic ? 1 : this.opts.settings.sinkPartitions })) })
+          .catch(() => {}); // another router created them meanwhile
+        this.opts.settings.log?.(`created topics ${wanted.join(', ')}`);
+        // a produce right after creation meets NOT_LEADER, and kafkajs' retry of a partly written batch duplicates
+        // records: wait until every new partition reports a leader
+        for (let i = 0; i < 50; i++) {
+          const meta = await admin.fetchTopicMetadata({ topics: wanted }).catch(() => undefined);
+          if (meta && meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) break;
+          await sleep(100);
+        }
+        await sleep(300);
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private buildPipeline(): Observable<unknown> {
+    const plan = this.opts.plan;
+    const destinations = new Set(plan.routes.map((r) => laneOf(plan.tables[r.sink]!.topic).destination));
+    return this.outputs$.pipe(
+      groupBy((o) => o.destination),
+      mergeMap((dest$) => {
+        const opts = destinationOptions(this.opts.settings, dest$.key);
+        const shards = Math.max(1, opts.concurrency ?? 4);
+        return dest$.pipe(
+          rateLimit<Output>({ perSecond: opts.perSecond ?? Infinity, burst: opts.burst ?? Math.max(1, Math.ceil((opts.perSecond ?? 1) / 10)), priorityOf: (o) => o.priority }),
+          groupBy((o) => o.shard),
+          mergeMap((shard$) => shard$.pipe(batchWithin<Output>(this.opts.settings.maxBatch, this.opts.settings.lingerMs), concatMap((batch) => from(this.produce(dest$.key, batch)))), shards),
+        );
+      }, Math.max(1, destinations.size)),
+    );
+  }
+
+  private async produce(destination: string, batch: Output[]): Promise<void> {
+    const byTopic = new Map<string, Message[]>();
+    for (const o of batch) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o.message]);
+    try {
+      await this.producer!.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      for (const o of batch) {
+        const d = this.opts.stats.destinations[o.topic]!;
+        d.queued--;
+        d.produced++;
+        this.opts.stats.produced++;
+      }
+      const first = this.opts.stats.destinations[batch[0]!.topic]!;
+      first.batches++;
+      for (const o of batch) this.opts.ack(o.record);
+    } catch (err) {
+      this.opts.settings.log?.(`produce to ${destination} failed: ${(err as Error).message}; dead-lettering ${batch.length} records`);
+      for (const o of batch) {
+        this.opts.stats.destinations[o.topic]!.queued--;
+        this.deadLetter(this.opts.groupOf(o.record.topic), o.record, o, `produce to ${o.topic} failed: ${(err as Error).message}`, 'ROUTER_PRODUCE_FAILED');
+      }
+    }
+  }
+
+  /** Writes the record (or one failed output of it) to the DLQ with the reason in headers, then acks it. */
+  deadLetter(g: SourceGroup, record: InFlight, output: Output | undefined, reason: string, code: KamfErrorCode): void {
+    this.opts.stats.deadLettered++;
+    const m = output?.message ?? { key: record.message.key, value: record.message.value, headers: record.message.headers ?? {} };
+    const headers: IHeaders = {
+      ...((m.headers as IHeaders | undefined) ?? {}),
+      [HEADERS.dlqReason]: reason,
+      [HEADERS.dlqCode]: code,
+      [HEADERS.dlqTopic]: record.topic,
+      [HEADERS.dlqPartition]: String(record.partition),
+      [HEADERS.dlqOffset]: record.offset,
+      ...(output ? { [HEADERS.dlqSinkTopic]: output.topic } : {}),
+    };
+    if (deadLetterChannel.hasSubscribers) deadLetterChannel.publish({ reason, code, topic: record.topic, partition: record.partition, offset: record.offset, sink: output?.topic });
+    this.producer!.send({ topic: this.opts.settings.dlqTopic, acks: -1, messages: [{ key: m.key ?? null, value: m.value ?? null, headers }] }).then(
+      () => this.opts.ack(record, g),
+      (err: Error) => this.opts.fail(new KamfError('KAFKA_ERROR', `Router cannot write to the DLQ ${this.opts.settings.dlqTopic}: ${err.message}`, { cause: err })),
+    );
+  }
+
+  /** Ends the pipeline and disconnects the producer. */
+  async stop(): Promise<void> {
+    this.outputs$.complete();
+    this.pipeline?.unsubscribe();
+    await this.producer?.disconnect().catch(() => {});
+  }
+}
