@@ -5,7 +5,11 @@ import { usesLocalStack } from '../core/config.js';
 import type { Progress } from './progress.js';
 import { LocalStack } from './stack.js';
 
-export function stackFromConfig(config: KamfConfig, progress?: Progress): LocalStack | undefined {
+/**
+ * `options.owner`: pid of the process the services stop with (e.g. `process.pid` for `kamf start` in the
+ * foreground); leave it out for a stack that outlives the command (`kamf infra up`, `kamf start --detach`).
+ */
+export function stackFromConfig(config: KamfConfig, progress?: Progress, options: { owner?: number } = {}): LocalStack | undefined {
   const services = usesLocalStack(config);
   if (!services.kafka && !services.registry) return undefined;
   const i = config.infra;
@@ -22,5 +26,6 @@ export function stackFromConfig(config: KamfConfig, progress?: Progress): LocalS
     services,
     ...(i.javaHome ? { javaHome: i.javaHome } : {}),
     ...(progress ? { progress } : {}),
+    ...(options.owner !== undefined ? { owner: options.owner } : {}),
   });
 }

@@ -3,3 +3,4 @@ export { consoleProgress, silent, type Progress, type ProgressEvent } from './pr
 export { freePort, isPortFree } from './ports.js';
 export { findJava, findMaven, DOCKER_HINT } from './tools.js';
 export { stackFromConfig } from './from-config.js';
+export { findOrphans, stopOrphans, type StackProcess } from './owner.js';

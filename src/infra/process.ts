@@ -22,13 +22,25 @@ export function spawnService(cmd: string, args: string[], opts: { cwd: string; l
   return { pid: child.pid, exited };
 }
 
+/** The fields of /proc/<pid>/stat after the command name ([state, ppid, pgrp, ...]); undefined without /proc or process. */
+export function procStat(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name is in parentheses and may itself contain spaces or parentheses
+    return stat.slice(stat.lastIndexOf(')') + 2).trim().split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** True while `pid` runs. A zombie (ended, not yet reaped, e.g. under an init that does not reap) counts as gone. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  return procStat(pid)?.[0] !== 'Z';
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,12 +1,15 @@
 /**
  * The local stack (Kafka + Apicurio) as detached child processes: up, down, status, logs.
  * State (pids, ports) lives in <runDir>/state.json so a second `up` reuses what runs and `down` finds it.
+ * With `owner`, the services this stack starts stop when the owner process ends, however it ends (src/infra/owner.ts);
+ * without, they run until `down` (the background mode of `kamf infra up`).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KamfError } from '../core/errors.js';
 import { ensureArtifacts } from './fetch.js';
 import { isAlive, readJson, spawnService, stopProcess, tailFile, type Spawned } from './process.js';
+import { ownerMarker, processRef, scanStackProcesses, startWatchdog, stopOrphans, type ProcessRef } from './owner.js';
 import { isPortFree } from './ports.js';
 import { silent, type Progress } from './progress.js';
 import { kafkaHealthy, logFileOf, prepareKafka, registryArgs, registryHealthy } from './services.js';
@@ -28,6 +31,11 @@ export interface StackOptions {
   startTimeoutMs?: number;
   services?: { kafka: boolean; registry: boolean };
   progress?: Progress;
+  /**
+   * Pid of the process that owns the services this stack starts (usually `process.pid`): they stop when that
+   * process ends, even by SIGKILL, and a later `up` stops any whose owner is gone. Unset: they run until `down`.
+   */
+  owner?: number;
 }
 
 export interface ServiceState {
@@ -36,6 +44,10 @@ export interface ServiceState {
   address: string;
   logFile: string;
   startedAt: string;
+  /** The owning process, for a service that stops with it. */
+  owner?: number;
+  /** The watchdog that stops the service once the owner is gone. */
+  watchdog?: number;
 }
 
 export interface ServiceStatus {
@@ -44,6 +56,8 @@ export interface ServiceStatus {
   healthy: boolean;
   address: string;
   pid?: number;
+  /** The process the service stops with (unset: it runs until `down`). */
+  owner?: number;
   logFile: string;
 }
 
@@ -55,12 +69,14 @@ export class LocalStack {
   readonly host: string;
   private readonly progress: Progress;
   private readonly stateFile: string;
+  private readonly owner: ProcessRef | undefined;
 
   constructor(private readonly opts: StackOptions) {
     this.host = opts.host ?? '127.0.0.1';
     this.progress = opts.progress ?? silent;
     this.opts.runDir = resolve(opts.runDir);
     this.stateFile = join(this.opts.runDir, 'state.json');
+    this.owner = opts.owner === undefined ? undefined : processRef(opts.owner);
   }
 
   get kafkaAddress(): string {
@@ -89,6 +105,8 @@ export class LocalStack {
 
   /** Start what is not running; reuse what is. Resolves when every service answers its health check. */
   async up(): Promise<ServiceStatus[]> {
+    // services of any stack whose owner died with its watchdog: they would hold ports and memory forever
+    await stopOrphans(this.progress);
     const wanted = this.wanted();
     const state = this.readState();
     const toStart: ServiceName[] = [];
@@ -118,7 +136,7 @@ export class LocalStack {
           classpath: artifacts.kafkaClasspath!,
         });
         this.progress({ service: 'kafka', phase: 'format', message: 'storage formatted' });
-        await this.launch('kafka', java.bin, [`-Dkamf.run=${this.opts.runDir}`, ...prepared.args]);
+        await this.launch('kafka', java.bin, [...this.markers(), ...prepared.args]);
       };
       const startRegistry = async () => {
         const args = registryArgs({
@@ -129,7 +147,7 @@ export class LocalStack {
           storage,
           brokers: this.kafkaAddress,
         });
-        await this.launch('registry', java.bin, [`-Dkamf.run=${this.opts.runDir}`, ...args]);
+        await this.launch('registry', java.bin, [...this.markers(), ...args]);
       };
       const kafkaP = toStart.includes('kafka') ? startKafka() : Promise.resolve();
       // kafkasql storage keeps schemas in Kafka, so the registry waits for the broker; in-memory starts alongside
@@ -143,6 +161,11 @@ export class LocalStack {
       }
     }
     return this.status();
+  }
+
+  /** Command-line markers: the run directory (how `down` finds strays) and the owner (how orphans are found). */
+  private markers(): string[] {
+    return [`-Dkamf.run=${this.opts.runDir}`, ...(this.owner ? [ownerMarker(this.owner)] : [])];
   }
 
   private async assertPortFree(name: ServiceName): Promise<void> {
@@ -167,10 +190,20 @@ export class LocalStack {
     writeFileSync(logFile, ''); // a fresh log per start, so a failure's tail is this start's
     this.progress({ service: name, phase: 'start', message: `starting (log: ${logFile})` });
     const spawned: Spawned = spawnService(java, args, { cwd: this.opts.runDir, logFile });
+    // the watchdog first: an owner killed from here on must not leave this service behind
+    const watchdog = this.owner ? startWatchdog(this.owner, spawned.pid) : undefined;
     const port = name === 'kafka' ? this.opts.kafkaPort : this.opts.registryPort;
     const address = name === 'kafka' ? this.kafkaAddress : this.registryUrl;
     const state = this.readState();
-    state[name] = { pid: spawned.pid, port, address, logFile, startedAt: new Date().toISOString() };
+    state[name] = {
+      pid: spawned.pid,
+      port,
+      address,
+      logFile,
+      startedAt: new Date().toISOString(),
+      ...(this.owner ? { owner: this.owner.pid } : {}),
+      ...(watchdog !== undefined ? { watchdog } : {}),
+    };
     this.writeState(state);
 
     let exitCode: number | null | undefined;
@@ -225,6 +258,7 @@ export class LocalStack {
         healthy,
         address: name === 'kafka' ? this.kafkaAddress : this.registryUrl,
         ...(alive && s ? { pid: s.pid } : {}),
+        ...(alive && s?.owner !== undefined ? { owner: s.owner } : {}),
         logFile: logFileOf(this.opts.runDir, name),
       });
     }
@@ -243,17 +277,8 @@ export class LocalStack {
 
 /** Linux: pids whose command line carries -Dkamf.run=<runDir>. Elsewhere: none (the state file is the record). */
 export function findStackProcesses(runDir: string): number[] {
-  if (!existsSync('/proc')) return [];
-  const marker = `-Dkamf.run=${resolve(runDir)}`;
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (cmd.includes(marker)) pids.push(Number(entry));
-    } catch {
-      // process ended while we looked
-    }
-  }
-  return pids;
+  const dir = resolve(runDir);
+  return scanStackProcesses()
+    .filter((p) => p.runDir === dir)
+    .map((p) => p.pid);
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findStackProcesses } from '../../src/infra/stack.js';
+import { findOrphans } from '../../src/infra/owner.js';
 import { freePort, isPortFree } from '../../src/infra/ports.js';
 import { pkgPath } from '../../src/core/paths.js';
 
@@ -53,13 +54,16 @@ describe('kamf infra', () => {
 
     const status = await kamf(['infra', 'status', '--json'], env);
     expect(status.code).toBe(0);
-    const services = JSON.parse(status.stdout) as Array<{ name: string; state: string; healthy: boolean; address: string; pid: number }>;
+    const services = JSON.parse(status.stdout) as Array<{ name: string; state: string; healthy: boolean; address: string; pid: number; owner?: number }>;
     expect(services.map((s) => [s.name, s.state, s.healthy])).toEqual([
       ['kafka', 'running', true],
       ['registry', 'running', true],
     ]);
     expect(services[0]!.address).toBe(`127.0.0.1:${kafkaPort}`);
     expect(findStackProcesses(runDir).sort()).toEqual(services.map((s) => s.pid).sort());
+    // background mode: no owner, so the services outlive the command that started them and are never swept
+    expect(services.map((s) => s.owner)).toEqual([undefined, undefined]);
+    expect(findOrphans().map((o) => o.pid)).not.toContain(services[0]!.pid);
 
     const again = await kamf(['infra', 'up'], env);
     expect(again.code).toBe(0);

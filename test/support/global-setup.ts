@@ -31,6 +31,8 @@ export async function setup(project: TestProject): Promise<void> {
       controllerPort: await freePort(),
       registryPort: await freePort(),
       registryStorage: 'mem',
+      // the JVMs stop with this test run, even when it is killed (a CI time limit, kill -9)
+      owner: process.pid,
       progress: consoleProgress((l) => process.stderr.write(`[test-infra] ${l}\n`)),
     });
     await stack.up();
