@@ -28,7 +28,7 @@ function fail(what: string, tail: string[]): never {
     'INFRA_FETCH_FAILED',
     `Could not fetch ${what} from Maven Central.\n${(errors.length ? errors : tail.slice(-10)).join('\n')}\n` +
       'Check network access to Maven Central (or your settings.xml mirror), then run `kamf infra up` again.',
-    { details: { tail } },
+    { details: { tail }, hint: 'Check access to Maven Central (or the mirror in your settings.xml), then run `kamf infra up` again.' },
   );
 }
 
@@ -85,8 +85,14 @@ function untar(archive: string, into: string): Promise<void> {
     const child = spawn('tar', ['-xzf', archive, '-C', into], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`tar failed: ${err}`))));
+    const failed = (why: string, cause?: unknown) =>
+      new KamfError('INFRA_FETCH_FAILED', `Could not unpack ${archive}: ${why}`, {
+        details: { archive },
+        hint: 'Check that `tar` is installed and the disk has room, then run `kamf infra up` again.',
+        ...(cause === undefined ? {} : { cause }),
+      });
+    child.on('error', (cause) => reject(failed(cause.message, cause)));
+    child.on('close', (code) => (code === 0 ? resolve() : reject(failed(`tar exited with ${code}: ${err.trim()}`))));
   });
 }
 
@@ -109,7 +115,12 @@ async function ensureRegistry(cache: string, progress: Progress): Promise<string
     progress({ service: 'registry', phase: 'download', message: 'unpacking' });
     await untar(archive, home);
     rmSync(archive);
-    if (!existsSync(jar)) throw new KamfError('INFRA_FETCH_FAILED', `Unpacked Apicurio archive has no ${jar}`);
+    if (!existsSync(jar)) {
+      throw new KamfError('INFRA_FETCH_FAILED', `Unpacked Apicurio archive has no ${jar}`, {
+        details: { jar },
+        hint: 'Run `kamf infra up` again to fetch it afresh.',
+      });
+    }
     writeFileSync(marker, new Date().toISOString());
   }
   return jar;

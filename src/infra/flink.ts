@@ -47,7 +47,7 @@ export async function ensureFlinkLibs(cacheDir: string, progress: Progress): Pro
       'INFRA_FETCH_FAILED',
       `Could not fetch Flink ${FLINK_VERSION} from Maven Central.\n${(errors.length ? errors : tail.slice(-10)).join('\n')}\n` +
         'Check network access to Maven Central (or your settings.xml mirror), or run the SQL on a Flink cluster with --gateway.',
-      { details: { tail } },
+      { details: { tail }, hint: 'Check access to Maven Central (or your settings.xml mirror), or use a Flink cluster with --gateway.' },
     );
   }
   writeFileSync(join(libs, '.complete'), new Date().toISOString());
@@ -68,6 +68,7 @@ export async function ensureLauncher(cacheDir: string, libs: string, java: strin
     rmSync(out, { recursive: true, force: true });
     throw new KamfError('INFRA_MISSING_TOOL', `Could not compile the Flink launcher with ${javac} (a JDK, not a JRE, is needed):\n${tail.slice(-15).join('\n')}`, {
       details: { tool: 'javac' },
+      hint: 'Point KAMF_JAVA_HOME at a full JDK 17+ (one that has javac).',
     });
   }
   return out;

@@ -1,6 +1,7 @@
 /** Child processes of the local stack: started detached with a log file, stopped by pid. */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, statSync, readSync } from 'node:fs';
+import { KamfError } from '../core/errors.js';
 
 export interface Spawned {
   pid: number;
@@ -18,7 +19,12 @@ export function spawnService(cmd: string, args: string[], opts: { cwd: string; l
     child.once('error', () => resolve(-1));
   });
   child.unref();
-  if (child.pid === undefined) throw new Error(`could not start ${cmd}`);
+  if (child.pid === undefined) {
+    throw new KamfError('INFRA_START_FAILED', `Could not start ${cmd}: the program was not found or is not executable.`, {
+      details: { cmd, logFile: opts.logFile },
+      hint: 'Check that this Java can run, or point KAMF_JAVA_HOME at a JDK 17+.',
+    });
+  }
   return { pid: child.pid, exited };
 }
 

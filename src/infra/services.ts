@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
+import { KamfError } from '../core/errors.js';
 import { pkgPath } from '../core/paths.js';
 
 const run = promisify(execFile);
@@ -92,12 +93,16 @@ export async function kafkaHealthy(broker: string, timeoutMs = 3000): Promise<bo
     clientId: 'kamf-health',
     brokers: [broker],
     connectionTimeout: timeoutMs,
+    // also bounds the handshake kafkajs sends on connect, which a non-Kafka listener never answers
+    requestTimeout: timeoutMs,
     retry: { retries: 0 },
     logLevel: logLevel.NOTHING,
   }).admin();
   let timer: NodeJS.Timeout | undefined;
   // something that accepts TCP but does not speak Kafka would otherwise hold us for kafkajs' 30 s request timeout
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), timeoutMs)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new KamfError('INFRA_START_FAILED', `no answer from ${broker} within ${timeoutMs} ms`)), timeoutMs)),
+  );
   try {
     const cluster = await Promise.race([admin.connect().then(() => admin.describeCluster()), timeout]);
     return cluster.brokers.length > 0;

@@ -169,18 +169,28 @@ export class LocalStack {
   }
 
   private async assertPortFree(name: ServiceName): Promise<void> {
-    const ports = name === 'kafka' ? [this.opts.kafkaPort, this.opts.controllerPort] : [this.opts.registryPort];
-    for (const port of ports) {
+    const ports: Array<[number, string]> =
+      name === 'kafka'
+        ? [
+            [this.opts.kafkaPort, 'KAMF_KAFKA_PORT'],
+            [this.opts.controllerPort, 'KAMF_CONTROLLER_PORT'],
+          ]
+        : [[this.opts.registryPort, 'KAMF_REGISTRY_PORT']];
+    for (const [port, env] of ports) {
       if (await isPortFree(port, this.host)) continue;
-      const env = name === 'kafka' ? 'KAMF_KAFKA_PORT' : 'KAMF_REGISTRY_PORT';
       const external = name === 'kafka' ? 'KAFKA_BROKERS' : 'SCHEMA_REGISTRY_URL';
-      const already = await this.healthy(name);
+      const already = port !== this.opts.controllerPort && (await this.healthy(name));
       throw new KamfError(
         'INFRA_PORT_IN_USE',
         `Cannot start ${name}: port ${port} on ${this.host} is already in use by another process` +
           (already ? ` (and a ${name} answers there: to use it, set ${external})` : '') +
           `. Stop that process, or choose another port with ${env}.`,
-        { details: { service: name, port } },
+        {
+          details: { service: name, port },
+          hint: already
+            ? `Use the running ${name} with ${external}=${name === 'kafka' ? this.kafkaAddress : this.registryUrl}, or stop it, or set ${env} to a free port.`
+            : `Stop the process that listens on ${this.host}:${port} (e.g. \`lsof -i :${port}\`), or set ${env} to a free port.`,
+        },
       );
     }
   }
@@ -214,6 +224,7 @@ export class LocalStack {
       if (exitCode !== undefined || !isAlive(spawned.pid)) {
         throw new KamfError('INFRA_START_FAILED', `${name} exited during startup (code ${exitCode ?? '?'}). Last lines of ${logFile}:\n${tailFile(logFile)}`, {
           details: { service: name, logFile },
+          hint: `The whole log is ${logFile}.`,
         });
       }
       if (await this.healthy(name)) break;
@@ -221,6 +232,7 @@ export class LocalStack {
         await stopProcess(spawned.pid, 5000);
         throw new KamfError('INFRA_START_FAILED', `${name} did not become healthy within ${timeout} ms. Last lines of ${logFile}:\n${tailFile(logFile)}`, {
           details: { service: name, logFile },
+          hint: `The whole log is ${logFile}; a slow machine may need a larger infra.startTimeoutMs in kamf.config.json.`,
         });
       }
       this.progress({ service: name, phase: 'wait', message: `waiting for ${address} (${Math.round((Date.now() - started) / 1000)} s)` });

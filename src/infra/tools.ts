@@ -46,7 +46,10 @@ export async function findJava(minMajor: number, javaHome?: string): Promise<Jav
     `Java ${minMajor}+ is needed to run the local Kafka and schema registry, but ` +
       (seen.length ? `only found ${seen.join(', ')}.` : 'no `java` was found on PATH, JAVA_HOME or KAMF_JAVA_HOME.') +
       ` Install a JDK ${minMajor}+ (e.g. \`apt-get install openjdk-17-jdk-headless\`) or set KAMF_JAVA_HOME. ${DOCKER_HINT}`,
-    { details: { tool: 'java', minMajor } },
+    {
+      details: { tool: 'java', minMajor },
+      hint: `Install a JDK ${minMajor}+ or set KAMF_JAVA_HOME, or use Docker and set KAFKA_BROKERS and SCHEMA_REGISTRY_URL.`,
+    },
   );
 }
 
@@ -60,7 +63,7 @@ export async function findMaven(): Promise<string> {
       'INFRA_MISSING_TOOL',
       `Maven (\`${bin}\`) is needed once, to fetch the Kafka and registry jars from Maven Central, but it is not on PATH. ` +
         `Install it (e.g. \`apt-get install maven\`) or set KAMF_MVN. ${DOCKER_HINT}`,
-      { details: { tool: 'mvn' } },
+      { details: { tool: 'mvn' }, hint: 'Install Maven or set KAMF_MVN to its path; it is needed once, to fetch the jars.' },
     );
   }
 }

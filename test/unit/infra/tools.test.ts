@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findJava, parseJavaMajor } from '../../../src/infra/tools.js';
-import { isKamfError } from '../../../src/core/errors.js';
+import { isKamfError, type KamfError } from '../../../src/core/errors.js';
 import { freePort, isPortFree } from '../../../src/infra/ports.js';
 import { createServer } from 'node:net';
 
@@ -17,6 +17,7 @@ describe('infra tools', () => {
     expect(isKamfError(err, 'INFRA_MISSING_TOOL')).toBe(true);
     expect((err as Error).message).toMatch(/Java 99\+ is needed/);
     expect((err as Error).message).toMatch(/docker compose up -d/);
+    expect((err as KamfError).hint).toMatch(/KAMF_JAVA_HOME/);
   });
 
   it('tells a taken port from a free one', async () => {
