@@ -18,6 +18,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { KamfError } from '../core/errors.js';
 
 /** Builds a fresh server; HTTP mode calls it once per session (an McpServer serves one transport). */
 export type McpServerFactory = () => McpServer | Promise<McpServer>;
@@ -28,7 +29,12 @@ export const DEFAULT_MCP_PATH = '/mcp';
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
-/** Parses `[--stdio] [--http [port]] [--host h] [--path /mcp] [--help]`; throws Error with usage hints. */
+/** A command-line mistake: a KamfError with code CLI_USAGE; the hint points at --help. */
+function usageError(message: string, arg: string): KamfError {
+  return new KamfError('CLI_USAGE', message, { details: { arg }, hint: 'Run with --help for the accepted arguments.' });
+}
+
+/** Parses `[--stdio] [--http [port]] [--host h] [--path /mcp] [--help]`; throws a KamfError (CLI_USAGE) on a mistake. */
 export function parseServeArgs(argv: readonly string[], defaultHttpPort = 3100): ServeMode {
   let mode: 'stdio' | 'http' = 'stdio';
   let port = defaultHttpPort;
@@ -45,17 +51,17 @@ export function parseServeArgs(argv: readonly string[], defaultHttpPort = 3100):
       if (value !== undefined) {
         if (!arg.includes('=')) i++;
         port = Number(value);
-        if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--http: invalid port "${value}"`);
+        if (!Number.isInteger(port) || port < 0 || port > 65_535) throw usageError(`--http: invalid port "${value}" (0 to 65535; 0 picks a free port)`, arg);
       }
     } else if (arg === '--host') {
-      if (!next) throw new Error('--host needs a value');
+      if (!next) throw usageError('--host needs a value', arg);
       host = next;
       i++;
     } else if (arg === '--path') {
-      if (!next?.startsWith('/')) throw new Error('--path needs a value starting with "/"');
+      if (!next?.startsWith('/')) throw usageError('--path needs a value starting with "/"', arg);
       path = next;
       i++;
-    } else throw new Error(`unknown argument "${arg}" (try --help)`);
+    } else throw usageError(`unknown argument "${arg}" (try --help)`, arg);
   }
   return mode === 'http' ? { mode, host, port, path } : { mode };
 }

@@ -3,18 +3,25 @@
  * (short text for people + `structuredContent` for agents), and `registerDocumentedTool`, which puts a
  * tool's example questions where agents can read them.
  *
- * Error contract: a handler throws {@link ToolInputError} for bad input; the wrapper turns it into an MCP
- * tool error (`isError: true` with the message as text) so the client's planner can read it and retry. Any
- * other exception is reported the same way (prefixed "internal error") and never takes the server down.
+ * Error contract: a handler throws {@link ToolInputError} (a KamfError with code `MCP_TOOL_INPUT`) for bad input;
+ * the wrapper turns it into an MCP tool error (`isError: true` with the message as text) so the client's planner
+ * can read it and retry. Any other exception is reported the same way (prefixed "internal error") and never takes
+ * the server down.
  */
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { ZodRawShape, z } from 'zod';
+import { KamfError, isKamfError } from '../core/errors.js';
 import { RACE_SPELLINGS, normalizeRace, type Race } from './races.js';
 
-/** Bad tool input: becomes an `isError` result carrying this message. */
-export class ToolInputError extends Error {
-  override name = 'ToolInputError';
+/**
+ * Bad tool input: becomes an `isError` result carrying this message. Not an error type of its own: a KamfError
+ * whose code is always `MCP_TOOL_INPUT` (check it with `isKamfError(err, 'MCP_TOOL_INPUT')`).
+ */
+export class ToolInputError extends KamfError {
+  constructor(message: string, options: { details?: Record<string, unknown>; cause?: unknown } = {}) {
+    super('MCP_TOOL_INPUT', message, options);
+  }
 }
 
 /** The key under a tool's `_meta` that holds its natural-language example questions. */
@@ -23,7 +30,7 @@ export const EXAMPLES_META_KEY = 'examples';
 /** A race argument in any accepted spelling; throws {@link ToolInputError} for anything else. */
 export function parseRace(value: string, field = 'race'): Race {
   const race = normalizeRace(value);
-  if (!race) throw new ToolInputError(`Unknown ${field} "${value}". Use ${RACE_SPELLINGS}.`);
+  if (!race) throw new ToolInputError(`Unknown ${field} "${value}". Use ${RACE_SPELLINGS}.`, { details: { field, value } });
   return race;
 }
 
@@ -45,7 +52,7 @@ export function parseDay(value: string, field: string): string {
     const t = Date.parse(`${day}T00:00:00Z`);
     if (!Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === day) return day;
   }
-  throw new ToolInputError(`Invalid ${field} date "${value}". Use YYYY-MM-DD, e.g. 2025-05-05.`);
+  throw new ToolInputError(`Invalid ${field} date "${value}". Use YYYY-MM-DD, e.g. 2025-05-05.`, { details: { field, value } });
 }
 
 export interface Period {
@@ -61,7 +68,7 @@ export function parsePeriod(from: string | undefined, to: string | undefined): P
   if (from !== undefined && from.trim() !== '') period.from = parseDay(from, 'from');
   if (to !== undefined && to.trim() !== '') period.to = parseDay(to, 'to');
   if (period.from && period.to && period.from > period.to) {
-    throw new ToolInputError(`"from" (${period.from}) is after "to" (${period.to}); swap them or widen the period.`);
+    throw new ToolInputError(`"from" (${period.from}) is after "to" (${period.to}); swap them or widen the period.`, { details: { ...period } });
   }
   return period;
 }
@@ -77,7 +84,7 @@ export const looseKey = (s: string) =>
 export function parseChoice(value: string, known: readonly string[], field: string): string {
   const key = looseKey(value);
   const hit = known.find((k) => looseKey(k) === key);
-  if (hit === undefined) throw new ToolInputError(`Unknown ${field} "${value}". Known: ${known.join(', ')}.`);
+  if (hit === undefined) throw new ToolInputError(`Unknown ${field} "${value}". Known: ${known.join(', ')}.`, { details: { field, value } });
   return hit;
 }
 
@@ -123,7 +130,7 @@ type Args<In extends ZodRawShape> = z.infer<z.ZodObject<In>>;
  * - examples go to `_meta.examples` (agents turn them into A2A skill examples; see {@link toolExamples})
  *   and are appended to the description for clients that only read descriptions;
  * - annotations default to read-only, idempotent, closed-world (these servers only query a dataset);
- * - {@link ToolInputError} and unexpected exceptions become `isError` results.
+ * - bad input (`MCP_TOOL_INPUT`) and unexpected exceptions become `isError` results.
  */
 export function registerDocumentedTool<In extends ZodRawShape, Out extends ZodRawShape>(
   server: McpServer,
@@ -136,7 +143,7 @@ export function registerDocumentedTool<In extends ZodRawShape, Out extends ZodRa
     try {
       return await handler(args);
     } catch (err) {
-      if (err instanceof ToolInputError) return toolError(err.message);
+      if (isKamfError(err, 'MCP_TOOL_INPUT')) return toolError(err.message);
       return toolError(`internal error in ${name}: ${err instanceof Error ? err.message : String(err)}`);
     }
   };

@@ -5,6 +5,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { normalizeRace, raceFromCode } from '../../../src/mcp/races.js';
+import { isKamfError } from '../../../src/core/errors.js';
 import {
   ToolInputError,
   parseChoice,
@@ -43,6 +44,19 @@ describe('races', () => {
   it('parseRace throws a ToolInputError naming the accepted spellings', () => {
     expect(() => parseRace('Orc')).toThrow(ToolInputError);
     expect(() => parseRace('Orc')).toThrow(/Unknown race "Orc".*테란/);
+  });
+
+  it('bad tool input is a KamfError with code MCP_TOOL_INPUT and the offending value', () => {
+    const err = (() => {
+      try {
+        parseRace('Orc', 'vs_race');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isKamfError(err, 'MCP_TOOL_INPUT')).toBe(true);
+    expect(err).toMatchObject({ name: 'KamfError', details: { field: 'vs_race', value: 'Orc' } });
+    expect(isKamfError(new ToolInputError('x'), 'MCP_TOOL_INPUT')).toBe(true);
   });
 });
 

@@ -5,6 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { z } from 'zod';
 import { parseServeArgs, startHttpMcp, type HttpMcpHandle } from '../../../src/mcp/serve.js';
+import { isKamfError, type KamfError } from '../../../src/core/errors.js';
 
 describe('parseServeArgs', () => {
   it('defaults to stdio', () => expect(parseServeArgs([])).toEqual({ mode: 'stdio' }));
@@ -23,6 +24,19 @@ describe('parseServeArgs', () => {
     expect(() => parseServeArgs(['--nope'])).toThrow(/unknown argument "--nope"/);
     expect(() => parseServeArgs(['--http=99999'])).toThrow(/invalid port/);
     expect(() => parseServeArgs(['--path', 'mcp'])).toThrow(/--path/);
+  });
+  it('reports argument mistakes as KamfError CLI_USAGE with a hint', () => {
+    for (const argv of [['--nope'], ['--http=99999'], ['--host'], ['--path', 'mcp']]) {
+      let err: unknown;
+      try {
+        parseServeArgs(argv);
+      } catch (e) {
+        err = e;
+      }
+      expect(isKamfError(err, 'CLI_USAGE'), argv.join(' ')).toBe(true);
+      expect((err as KamfError).hint).toMatch(/--help/);
+      expect((err as KamfError).details).toEqual({ arg: argv[0] });
+    }
   });
 });
 
