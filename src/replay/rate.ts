@@ -2,6 +2,8 @@
  * A token bucket for `--rate`: `rate` tokens per second, at most `burst` saved up (default 1, so records leave
  * evenly spaced). `take()` waits until a token is there. Clock and sleep are injectable for tests.
  */
+import { KamfError } from '../core/errors.js';
+
 export interface Clock {
   now(): number;
   sleep(ms: number): Promise<void>;
@@ -18,8 +20,8 @@ export class TokenBucket {
     readonly burst = 1,
     private readonly clock: Clock = realClock,
   ) {
-    if (!(rate > 0)) throw new RangeError(`rate must be > 0, got ${rate}`);
-    if (!(burst >= 1)) throw new RangeError(`burst must be >= 1, got ${burst}`);
+    if (!(rate > 0)) throw new KamfError('CONFIG_INVALID', `rate must be > 0 (records per second), got ${rate}`, { details: { rate } });
+    if (!(burst >= 1)) throw new KamfError('CONFIG_INVALID', `burst must be >= 1, got ${burst}`, { details: { burst } });
     this.tokens = burst;
     this.last = clock.now();
   }
