@@ -52,10 +52,16 @@ export async function buildProgram(name?: string): Promise<Command> {
   return program;
 }
 
+/** Commands that run until stopped, whose Kafka clients keep logging what they retry. */
+const LONG_RUNNING = new Set(['start', 'route', 'tail']);
+
 export async function main(argv = process.argv): Promise<void> {
   const verbose = argv.includes('--verbose');
+  const name = commandNameOf(argv.slice(2));
+  // a short command reports its own failure once; the client's retry-by-retry log would only bury it
+  if (!verbose && !LONG_RUNNING.has(name ?? '')) process.env.KAMF_LOG_LEVEL ??= 'nothing';
   try {
-    const program = (await buildProgram(commandNameOf(argv.slice(2)))).exitOverride();
+    const program = (await buildProgram(name)).exitOverride();
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {

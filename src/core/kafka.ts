@@ -47,7 +47,7 @@ function ssl(config: KamfConfig): KafkaConfig['ssl'] {
 
 export interface ClientOptions {
   clientId?: string;
-  /** kafkajs logs at ERROR by default; KAMF_LOG_LEVEL=debug shows client internals. */
+  /** kafkajs logs at ERROR by default (KAMF_LOG_LEVEL=debug shows client internals, =nothing silences it). */
   logLevel?: logLevel;
 }
 
@@ -61,13 +61,19 @@ const quietLogCreator: logCreator = () => {
   return ({ namespace, level, label, log }) => {
     const text = `${log.message ?? ''} ${String((log as { error?: unknown }).error ?? '')}`;
     const effective = level === logLevel.ERROR && RETRIABLE.test(text) ? logLevel.DEBUG : level;
-    if (effective > envLogLevel()) return;
-    process.stderr.write(`${JSON.stringify({ level: effective === level ? label : 'DEBUG', logger: 'kafkajs', namespace, ...log })}\n`);
+    const threshold = envLogLevel();
+    if (effective > threshold) return;
+    // one readable line; the stack only when debugging (the caller's own error tells what failed)
+    const { message, stack, timestamp: _t, logger: _l, ...rest } = log as Record<string, unknown>;
+    const facts = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+    const tail = threshold >= logLevel.DEBUG && typeof stack === 'string' ? `\n${stack}` : '';
+    process.stderr.write(`kafkajs ${effective === level ? label : 'DEBUG'} ${namespace}: ${String(message ?? '')}${facts ? ` (${facts})` : ''}${tail}\n`);
   };
 };
 
 export function createKafka(config: KamfConfig, endpoints: Endpoints, options: ClientOptions = {}): Kafka {
-  const level = options.logLevel ?? Math.max(envLogLevel(), logLevel.DEBUG);
+  // kafkajs builds every entry at or under this level, so it is the configured one, not DEBUG filtered afterwards
+  const level = options.logLevel ?? envLogLevel();
   const saslOptions = sasl(config);
   return new Kafka({
     clientId: options.clientId ?? config.clientId,
