@@ -5,6 +5,7 @@
  * None of them bounds its own input: what bounds them is the engine's in-flight window (consumer pause/resume),
  * so at most `maxInFlight` records are anywhere in these operators at once.
  */
+import { KamfError } from '../core/errors.js';
 import { Observable, Subscription, asyncScheduler, from, type MonoTypeOperatorFunction, type ObservableInput, type OperatorFunction, type SchedulerLike } from 'rxjs';
 
 /** FIFO per priority level; lower number = served first. */
@@ -150,7 +151,7 @@ export function priorityMergeMap<T, R>(
   options: { concurrency: number; priorityOf: (item: T) => number },
 ): OperatorFunction<T, R> {
   const { concurrency, priorityOf } = options;
-  if (!(concurrency >= 1)) throw new RangeError('concurrency must be >= 1');
+  if (!(concurrency >= 1)) throw new KamfError('CONFIG_INVALID', `concurrency must be >= 1, got ${concurrency}`);
   return (source) =>
     new Observable<R>((subscriber) => {
       const queue = new PriorityQueue<T>();

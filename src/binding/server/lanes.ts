@@ -13,6 +13,7 @@
  *   backlog stays in Kafka and a high request waits at most for one running request to finish.
  * - Offsets are tracked per topic and partition (`TopicOffsets`): partition numbers repeat across lane topics.
  */
+import { KamfError } from '../../core/errors.js';
 import { PartitionOffsets } from '../../core/offsets.js';
 
 export interface Lane {
@@ -42,7 +43,7 @@ export class PrioritySlots {
   private readonly waiters = new Map<number, Array<() => void>>();
 
   constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1) throw new KamfError('CONFIG_INVALID', `limit must be a positive integer, got ${limit}`);
   }
 
   async acquire(priority = 0): Promise<() => void> {
