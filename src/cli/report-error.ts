@@ -15,7 +15,7 @@ export function toKamfError(err: unknown): KamfError {
   if (isKamfError(err)) return err;
   const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as ErrorLike;
   const message = e.message || String(err);
-  const classify = (code: KamfErrorCode, hint: string) => Object.assign(new KamfError(code, message, { cause: err }), { hint });
+  const classify = (code: KamfErrorCode, hint: string) => new KamfError(code, message, { cause: err, hint });
   if (typeof e.name === 'string' && e.name.startsWith('KafkaJS')) {
     return classify('KAFKA_ERROR', 'is the broker reachable? `kamf infra status` shows the local one; KAFKA_BROKERS points elsewhere');
   }
@@ -28,7 +28,7 @@ export function toKamfError(err: unknown): KamfError {
 export function reportError(err: unknown, options: { verbose?: boolean } = {}): string {
   const k = toKamfError(err);
   const lines = [`error [${k.code}]: ${k.message}`];
-  const hint = (k as KamfError & { hint?: string }).hint;
+  const hint = k.hint;
   if (hint) lines.push(`  hint: ${hint}`);
   if (options.verbose) {
     for (let c: unknown = err, depth = 0; c !== undefined && depth < 5; c = (c as ErrorLike).cause, depth++) {

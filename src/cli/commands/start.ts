@@ -43,7 +43,8 @@ export function startCommand(program: Command): void {
     .action(async (opts: { detach?: boolean; question: string | false; exit?: boolean; router: boolean }, cmd: Command) => {
       const ctx = contextFrom(cmd);
       const progress = consoleProgress();
-      const stack = stackFromConfig(ctx.config, progress);
+      // in the foreground the services die with this process, even by SIGKILL; --detach leaves them running
+      const stack = stackFromConfig(ctx.config, progress, opts.detach ? {} : { owner: process.pid });
       const before = stack ? await stack.status() : [];
       const alreadyRunning = before.every((s) => s.state === 'running');
       if (stack) await stack.up();
