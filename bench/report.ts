@@ -1,5 +1,6 @@
-/** BENCHMARKS.md from one run: every figure of that run, and each target beside its measured ratio, met or not. */
+/** BENCHMARKS.md from one run: each target beside its measured figure (met or not, honestly), then every figure. */
 import { writeFileSync } from 'node:fs';
+import type { LevelSummary, Target } from './a2a/summary.js';
 import type { BenchResult } from './stats.js';
 
 export interface BenchRun {
@@ -9,43 +10,46 @@ export interface BenchRun {
   cpu: string | undefined;
   command: string;
   results: BenchResult[];
-  ratios: Record<string, number>;
+  targets: Target[];
+  a2a?: LevelSummary[];
+  chart?: string;
 }
-
-/** Targets stated as ratios within one run (issue texts name them); a missing ratio is "not measured". */
-const TARGETS: Array<{ ratio: string; target: string; met: (x: number) => boolean }> = [
-  { ratio: 'kamf --help / node -e 0 (p50)', target: '≤ 4×', met: (x) => x <= 4 },
-];
-const ABSOLUTE: Array<{ result: string; target: string; met: (ms: number) => boolean }> = [
-  { result: 'startup: kamf agents (local broker)', target: 'p50 < 1000 ms on a local broker', met: (ms) => ms < 1000 },
-];
 
 const fmt = (x: number | undefined, d = 1) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d));
 
-export function writeBenchmarksMd(file: string, run: BenchRun, resultsFile: string): void {
+export function writeBenchmarksMd(file: string, run: BenchRun, resultsFile: string, notes: string[] = []): void {
   const lines = [
     '# Benchmarks',
     '',
     `Written by \`${run.command}\` on ${run.when} (Node ${run.node}, ${run.cpus} × ${run.cpu ?? 'unknown CPU'}); raw figures in`,
-    `\`${resultsFile}\`. Figures compare commits on the same machine; ratios compare cases within this one run.`,
+    `\`${resultsFile}\`${run.chart ? `, latency distributions in \`${run.chart}\`` : ''}. Ratios compare cases within this one run;`,
+    'absolute figures compare commits on the same machine only.',
     '',
     '## Targets',
     '',
-    '| measure | target | measured | met |',
-    '|---|---|---|---|',
+    '| measure | target | measured | met | how |',
+    '|---|---|---|---|---|',
+    ...run.targets.map((t) => `| ${t.measure} | ${t.target} | ${t.measured ?? 'not measured'} | ${t.met === undefined ? '-' : t.met ? 'yes' : '**no**'} | ${t.note ?? ''} |`),
   ];
-  for (const t of TARGETS) {
-    const x = run.ratios[t.ratio];
-    lines.push(`| ${t.ratio} | ${t.target} | ${x === undefined ? 'not measured' : `${fmt(x, 2)}×`} | ${x === undefined ? '-' : t.met(x) ? 'yes' : '**no**'} |`);
+  if (run.a2a?.length) {
+    lines.push(
+      '',
+      '## A2A over Kafka and its yardsticks',
+      '',
+      'Median over repeats (p50 and tasks/s spread in brackets). CPU per task in ms by process: client / server (agent or HTTP server) / broker.',
+      '',
+      '| case | in flight | p50 ms | p90 ms | p99 ms | max ms | tasks/s | CPU/task ms c / s / b | peak RSS MB c / s |',
+      '|---|---|---|---|---|---|---|---|---|',
+      ...run.a2a.map(
+        (s) =>
+          `| ${s.name} | ${s.inFlight} | ${fmt(s.p50, 2)} [${fmt(s.p50Range[0], 2)}–${fmt(s.p50Range[1], 2)}] | ${fmt(s.p90, 2)} | ${fmt(s.p99, 2)} | ${fmt(s.max, 1)} | ${fmt(s.tasksPerSecond, 0)} [${fmt(s.tpsRange[0], 0)}–${fmt(s.tpsRange[1], 0)}] | ${fmt(s.cpuPerTask.client, 2)} / ${fmt(s.cpuPerTask.server, 2)} / ${fmt(s.cpuPerTask.broker, 2)} | ${fmt(s.maxRssMb.client, 0)} / ${fmt(s.maxRssMb.server, 0)} |`,
+      ),
+    );
   }
-  for (const t of ABSOLUTE) {
-    const r = run.results.find((x) => x.name === t.result);
-    const ms = r?.p50Ms;
-    lines.push(`| ${t.result} | ${t.target} | ${ms === undefined ? 'not measured' : `${fmt(ms)} ms`} | ${ms === undefined ? '-' : t.met(ms) ? 'yes' : '**no**'} |`);
+  if (run.results.length) {
+    lines.push('', '## Other figures', '', '| benchmark | ops/s | p50 ms | p95 ms | p99 ms | notes |', '|---|---|---|---|---|---|');
+    for (const r of run.results) lines.push(`| ${r.name} | ${fmt(r.opsPerSecond, 0)} | ${fmt(r.p50Ms)} | ${fmt(r.p95Ms)} | ${fmt(r.p99Ms)} | ${r.notes ?? ''} |`);
   }
-  lines.push('', '## All figures', '', '| benchmark | ops/s | p50 ms | p95 ms | p99 ms | notes |', '|---|---|---|---|---|---|');
-  for (const r of run.results) {
-    lines.push(`| ${r.name} | ${fmt(r.opsPerSecond, 0)} | ${fmt(r.p50Ms)} | ${fmt(r.p95Ms)} | ${fmt(r.p99Ms)} | ${r.notes ?? ''} |`);
-  }
+  if (notes.length) lines.push('', '## Notes', '', ...notes.map((n) => `- ${n}`));
   writeFileSync(file, `${lines.join('\n')}\n`);
 }

@@ -8,6 +8,7 @@ import type { KamfConfig } from '../src/core/config.js';
 import { createKafka, resolveEndpoints } from '../src/core/kafka.js';
 import { pkgPath } from '../src/core/paths.js';
 import { FIXED_TOPICS } from '../src/core/topics.js';
+import type { Target } from './a2a/summary.js';
 import { summarize, type BenchResult } from './stats.js';
 
 export interface StartupCase {
@@ -23,7 +24,7 @@ function timeOnce(args: string[], env: NodeJS.ProcessEnv): number {
   return ms;
 }
 
-export async function startupBenchmark(config: KamfConfig, runs: number): Promise<{ results: BenchResult[]; ratios: Record<string, number> }> {
+export async function startupBenchmark(config: KamfConfig, runs: number): Promise<{ results: BenchResult[]; targets: Target[] }> {
   const endpoints = resolveEndpoints(config);
   const kafka = createKafka(config, endpoints);
   await ensureTopics(kafka, FIXED_TOPICS); // `kamf agents` reads agent.registry, which a fresh broker lacks
@@ -39,8 +40,13 @@ export async function startupBenchmark(config: KamfConfig, runs: number): Promis
   for (let i = 0; i < runs; i++) cases.forEach((c, k) => samples[k]!.push(timeOnce(c.args, env)));
   const results = cases.map((c, k) => summarize(`startup: ${c.name}`, samples[k]!, samples[k]!.reduce((a, b) => a + b, 0) / 1000, `${runs} runs, interleaved`));
   const base = results[0]!.p50Ms!;
+  const help = results[1]!.p50Ms! / base;
+  const agents = results[2]!.p50Ms!;
   return {
     results,
-    ratios: { 'kamf --help / node -e 0 (p50)': results[1]!.p50Ms! / base, 'kamf agents / node -e 0 (p50)': results[2]!.p50Ms! / base },
+    targets: [
+      { measure: '`kamf --help` start-up, p50: ÷ `node -e 0`', target: '≤ 4×', measured: `${help.toFixed(2)}×`, met: help <= 4, note: `${runs} runs interleaved; ${results[1]!.p50Ms!.toFixed(0)} vs ${base.toFixed(0)} ms` },
+      { measure: '`kamf agents` on a local broker, p50 (absolute)', target: '< 1000 ms', measured: `${agents.toFixed(0)} ms`, met: agents < 1000, note: `${(agents / base).toFixed(1)}× \`node -e 0\`` },
+    ],
   };
 }

@@ -1,0 +1,127 @@
+/**
+ * The load client of one comparison case, in its own process: sends `n` requests with a fixed number in flight
+ * (after a warm-up) and reports every latency and its own CPU time. Streaming cases time the first event.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AgentCard, Message } from '@a2a-js/sdk';
+import { ClientFactory, type Client } from '@a2a-js/sdk/client';
+import type { IHeaders } from 'kafkajs';
+import { KafkaClientRuntime, agentInterfaceUrl, connectMesh } from '../../src/binding/index.js';
+import { createKafka, ensureTopics, loadConfig, resolveEndpoints } from '../../src/core/index.js';
+import { cpuMs, maxRssMb, type CaseName, type ToChild, type ToDriver } from './protocol.js';
+
+const send = (m: ToDriver) => process.send!(m);
+const mode = process.argv[2] as CaseName;
+const target = JSON.parse(process.argv[3]!) as { card?: AgentCard; requests?: string; ingress?: string };
+const config = loadConfig();
+const id = randomUUID().slice(0, 8);
+/** About the size of an encoded SendMessage request of the A2A cases, so the raw floor moves the same bytes. */
+const RAW_RECORD_BYTES = 220;
+
+type Call = (i: number) => Promise<void>;
+let close: () => Promise<void> = async () => {};
+
+const message = (i: number): Message => ({
+  messageId: randomUUID(),
+  contextId: `c-${id}-${i}`,
+  taskId: '',
+  role: 1,
+  parts: [{ content: { $case: 'text', value: `bench ${i}` }, mediaType: 'text/plain', filename: '', metadata: undefined }],
+  metadata: undefined,
+  extensions: [],
+  referenceTaskIds: [],
+});
+
+async function rawCall(): Promise<Call> {
+  const kafka = createKafka(config, resolveEndpoints(config), { clientId: `bench-raw-client-${id}` });
+  const replies = `bench.raw.replies.${id}`;
+  await ensureTopics(kafka, [{ name: replies, partitions: 1, compacted: false }]);
+  const waiting = new Map<string, () => void>();
+  const consumer = kafka.consumer({ groupId: `bench-raw-client-${id}`, maxWaitTimeInMs: 20 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: replies, fromBeginning: false });
+  await consumer.run({ autoCommit: false, eachMessage: async ({ message: m }) => waiting.get(String(m.headers?.c))?.() });
+  await new Promise((r) => setTimeout(r, 1000)); // the inbox joins its group before the first request
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const value = Buffer.alloc(RAW_RECORD_BYTES, 7);
+  close = async () => {
+    await consumer.disconnect();
+    await producer.disconnect();
+  };
+  return async (i) => {
+    const c = `${id}-${i}-${randomUUID()}`;
+    const done = new Promise<void>((resolve) => waiting.set(c, resolve));
+    const headers: IHeaders = { c, r: replies };
+    await producer.send({ topic: target.requests!, messages: [{ key: c, value, headers }] });
+    await done;
+    waiting.delete(c);
+  };
+}
+
+async function a2aClient(): Promise<Client> {
+  if (mode === 'http' || mode === 'http-stream') return new ClientFactory().createFromAgentCard(target.card!);
+  const mesh = connectMesh(config, undefined, `bench-client-${id}`);
+  const rt = await KafkaClientRuntime.start(mesh.kafka, mesh.codec, { timeoutMs: 120_000 });
+  close = () => rt.close();
+  const card = target.ingress
+    ? { ...target.card!, supportedInterfaces: target.card!.supportedInterfaces.map((i) => ({ ...i, url: agentInterfaceUrl(mesh.endpoints.brokers, target.ingress!) })) }
+    : target.card!;
+  return rt.clientFactory().createFromAgentCard(card);
+}
+
+async function a2aCall(): Promise<Call> {
+  const client = await a2aClient();
+  if (mode.endsWith('-stream')) {
+    // the latency of a streaming call is the time to its first event; the rest is drained, not timed
+    return async (i) => {
+      const stream = client.sendMessageStream({ tenant: '', message: message(i), configuration: undefined, metadata: undefined });
+      await stream.next();
+      for await (const _ of stream) void _;
+    };
+  }
+  return async (i) => {
+    await client.sendMessage({ tenant: '', message: message(i), configuration: undefined, metadata: undefined });
+  };
+}
+
+async function runLevel(call: Call, inFlight: number, n: number, warmup: number): Promise<ToDriver> {
+  // `inFlight` workers each keep one request outstanding until `count` requests have been sent
+  const drive = async (count: number, record?: number[]) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(inFlight, count) }, async () => {
+        while (next < count) {
+          const i = next++;
+          const t0 = performance.now();
+          await call(i);
+          record?.push(performance.now() - t0);
+        }
+      }),
+    );
+  };
+  await drive(warmup);
+  const latencies: number[] = [];
+  const c0 = cpuMs();
+  const t0 = performance.now();
+  await drive(n, latencies);
+  return { type: 'level', inFlight, latenciesMs: latencies, seconds: (performance.now() - t0) / 1000, cpuMs: cpuMs() - c0, maxRssMb: maxRssMb() };
+}
+
+const call = await (mode === 'raw' ? rawCall() : a2aCall()).catch((err: Error) => {
+  send({ type: 'error', message: err.stack ?? String(err) });
+  process.exit(1);
+});
+send({ type: 'ready', target: {} });
+process.on('message', async (m: ToChild) => {
+  try {
+    if (m.type === 'run') send(await runLevel(call, m.inFlight, m.n, m.warmup));
+    if (m.type === 'usage') send({ type: 'usage', cpuMs: cpuMs(), maxRssMb: maxRssMb() });
+    if (m.type === 'stop') {
+      await close().catch(() => {});
+      process.exit(0);
+    }
+  } catch (err) {
+    send({ type: 'error', message: (err as Error).stack ?? String(err) });
+  }
+});
