@@ -1,6 +1,6 @@
 /**
  * Import rules, checked by `npm run lint`: no cycles, and layers that point one way:
- *   core ← {codec, infra, mcp} ← binding, governance ← {agent-kit, router, replay, gateway} ← cli
+ *   core ← {codec, infra, mcp, security} ← binding, governance ← {agent-kit, router, replay, gateway, push} ← cli
  * Applications (agents/, mcp-servers/, pipelines/) use the library only through its public entry points.
  */
 const layer = (name, allowed) => ({
@@ -18,13 +18,14 @@ module.exports = {
     layer('codec', ['core']),
     layer('infra', ['core']),
     layer('mcp', ['core']),
+    layer('security', ['core']),
     layer('governance', ['core', 'codec']),
-    layer('binding', ['core', 'codec']),
-    layer('agent-kit', ['core', 'codec', 'binding', 'mcp']),
-    layer('router', ['core', 'codec', 'binding', 'infra']),
-    layer('replay', ['core', 'codec', 'binding']),
-    layer('gateway', ['core', 'codec', 'binding']),
-    layer('push', ['core', 'codec', 'binding']),
+    layer('binding', ['core', 'codec', 'security']),
+    layer('agent-kit', ['core', 'codec', 'binding', 'mcp', 'security']),
+    layer('router', ['core', 'codec', 'binding', 'infra', 'security']),
+    layer('replay', ['core', 'codec', 'binding', 'security']),
+    layer('gateway', ['core', 'codec', 'binding', 'security']),
+    layer('push', ['core', 'codec', 'binding', 'security']),
     {
       name: 'library-not-applications',
       comment: 'the library never imports the demo agents, MCP servers, pipelines, tests or benchmarks',
