@@ -42,6 +42,8 @@ export const HEADERS = {
   dlqSinkTopic: 'kamf-dlq-sink-topic',
   /** On replies: the agent that answered (a fanned-out request gets one reply stream per agent). */
   responder: 'kamf-responder',
+  /** On task snapshots and answered markers: the server instance that wrote them (takeover checks it is alive). */
+  writer: 'kamf-writer',
   /** Replay tools mark re-injected records. */
   replayOf: 'kamf-replay-of',
 } as const;

@@ -56,7 +56,13 @@ export type KamfErrorCode =
   | 'A2A_UNAUTHENTICATED'
   | 'A2A_EMPTY_RECORD'
   | 'A2A_TASK_STORE_NOT_STARTED'
-  | 'A2A_TASK_STORE_CATCH_UP_TIMEOUT';
+  | 'A2A_TASK_STORE_CATCH_UP_TIMEOUT'
+  // A2A Kafka binding, delivery: a reply with no deliverable destination, a record above Kafka's limit, an effect
+  // not written when the server stopped
+  | 'A2A_REPLY_UNDELIVERABLE'
+  | 'A2A_RECORD_TOO_LARGE'
+  | 'A2A_REQUEST_TOO_LARGE'
+  | 'A2A_EFFECT_UNWRITTEN';
 
 export class KamfError extends Error {
   override readonly name = 'KamfError';

@@ -35,7 +35,7 @@ describe('client resilience', () => {
   it('times out with a typed error, retries safe operations, then the circuit opens and fails fast', async () => {
     const name = `nobody-${suffix}`; // a topic no agent serves
     await ensureTopics(mesh.kafka, [{ name: agentRequestTopic(name), partitions: 1, compacted: false }]);
-    const rt = await KafkaClientRuntime.start(mesh.kafka, mesh.codec, { timeoutMs: 300, retries: 1, retryBackoffMs: 10, breakerThreshold: 3, breakerCooldownMs: 60_000 });
+    const rt = await KafkaClientRuntime.start(mesh.kafka, mesh.codec, { timeoutMs: 300, retries: 1, retryBackoffMs: 10, breakerThreshold: 2, breakerCooldownMs: 60_000 });
     closers.push(() => rt.close());
     const card = kafkaAgentCard({ name, description: 'n', brokers: testConfig().kafka.brokers, skills: [] });
     const client = await rt.clientFactory().createFromAgentCard(card);
@@ -50,13 +50,36 @@ describe('client resilience', () => {
     await admin.disconnect();
     expect(Number(ends[0]!.high)).toBe(2);
 
-    // CancelTask is not retried; this third consecutive failure opens the circuit
+    // CancelTask is not retried; the breaker counts calls, not attempts: this second failed call opens the circuit
     const cancel = await client.cancelTask({ id: 'x', tenant: '', metadata: undefined }).catch((e: unknown) => e);
     expect(isKamfError(cancel, 'A2A_TIMEOUT')).toBe(true);
     const fast = Date.now();
     const open = await client.getTask({ id: 'x', tenant: '', historyLength: undefined }).catch((e: unknown) => e);
     expect(isKamfError(open, 'A2A_CIRCUIT_OPEN')).toBe(true);
     expect(Date.now() - fast).toBeLessThan(300); // failed fast, did not wait for a timeout
+    expect(rt.breakerStates()[agentRequestTopic(name)]).toBe('open');
+  });
+
+  it('timeouts of SendMessage (deduplicated by the server) never open the circuit', async () => {
+    const name = `nobody3-${suffix}`;
+    await ensureTopics(mesh.kafka, [{ name: agentRequestTopic(name), partitions: 1, compacted: false }]);
+    const rt = await KafkaClientRuntime.start(mesh.kafka, mesh.codec, { timeoutMs: 200, retries: 1, retryBackoffMs: 10, breakerThreshold: 1, breakerCooldownMs: 60_000 });
+    closers.push(() => rt.close());
+    const card = kafkaAgentCard({ name, description: 'n', brokers: testConfig().kafka.brokers, skills: [] });
+    const client = await rt.clientFactory().createFromAgentCard(card);
+    const codes: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const err = await client.sendMessage({ tenant: '', message: msg('anyone?'), configuration: undefined, metadata: undefined }).catch((e: unknown) => e);
+      codes.push(isKamfError(err) ? err.code : String(err));
+    }
+    // each call was tried twice (its own safe retry was never refused) and the circuit stayed closed
+    expect(codes).toEqual(['A2A_TIMEOUT', 'A2A_TIMEOUT', 'A2A_TIMEOUT']);
+    expect(rt.breakerStates()[agentRequestTopic(name)]).toBe('closed');
+    const admin = mesh.kafka.admin();
+    await admin.connect();
+    const ends = await admin.fetchTopicOffsets(agentRequestTopic(name));
+    await admin.disconnect();
+    expect(Number(ends[0]!.high)).toBe(6);
   });
 
   it('honours an AbortSignal', async () => {

@@ -11,9 +11,10 @@ import { z } from 'zod';
 import type { A2ACodec } from '../../codec/index.js';
 import type { A2ARequest } from '../../codec/mapping/envelopes.js';
 import { KamfError } from '../../core/errors.js';
-import { KAFKA_BINDING_URI, parseInterfaceUrl } from '../protocol.js';
+import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import { HEADERS, KAFKA_BINDING_URI, parseInterfaceUrl } from '../protocol.js';
 import type { RequestChannel } from './channel.js';
-import { CircuitBreaker } from './circuit-breaker.js';
+import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { ReplyInbox } from './inbox.js';
 import { KafkaTransport } from './transport.js';
 
@@ -26,6 +27,11 @@ const optionsSchema = z.object({
   breakerThreshold: z.number().int().positive().default(5),
   breakerCooldownMs: z.number().int().positive().default(10_000),
   instanceId: z.string().regex(/^[A-Za-z0-9._-]+$/).optional(),
+  /**
+   * The largest request value this client sends, bytes: larger ones are refused before they are sent
+   * (A2A_REQUEST_TOO_LARGE). Default 262 147, a quarter of Kafka's default record limit, the agents' default.
+   */
+  maxRequestBytes: z.number().int().positive().default(262_147),
 });
 export type KafkaClientOptions = z.input<typeof optionsSchema>;
 
@@ -59,14 +65,36 @@ export class KafkaClientRuntime implements RequestChannel {
 
   breakerFor(topic: string): CircuitBreaker {
     let b = this.breakers.get(topic);
-    if (!b) this.breakers.set(topic, (b = new CircuitBreaker(this.options.breakerThreshold, this.options.breakerCooldownMs)));
+    if (!b) this.breakers.set(topic, (b = new CircuitBreaker(topic, this.options.breakerThreshold, this.options.breakerCooldownMs)));
     return b;
   }
 
+  /** The circuit state of every agent topic this client has called. */
+  breakerStates(): Record<string, CircuitState> {
+    return Object.fromEntries([...this.breakers].map(([topic, b]) => [topic, b.state]));
+  }
+
+  /**
+   * Encodes and produces one request. A request above `maxRequestBytes` is refused (A2A_REQUEST_TOO_LARGE). A produce
+   * that fails (the broker restarting) is retried with backoff until the request's deadline (`kamf-deadline`):
+   * the server deduplicates a request that arrives twice.
+   */
   async send(topic: string, request: A2ARequest, headers: IHeaders, key: string): Promise<void> {
     if (this.closed || !this.producer) throw new KamfError('A2A_CLIENT_CLOSED', 'Kafka A2A client is closed');
     const value = await this.codec.encodeA2ARequest(topic, request);
-    await this.producer.send({ topic, messages: [{ key, value, headers }] });
+    if (value.length > this.options.maxRequestBytes) {
+      throw new KamfError('A2A_REQUEST_TOO_LARGE', `Request too large: ${value.length} bytes, above the limit of ${this.options.maxRequestBytes} bytes`, {
+        details: { topic, bytes: value.length, limit: this.options.maxRequestBytes },
+        hint: 'Send large inputs as a reference (a URL part) or in several messages; see docs/kafka-binding.md §3 (sizes).',
+      });
+    }
+    const deadline = Number(headers[HEADERS.deadline] ?? 0) || Date.now() + this.options.timeoutMs;
+    const producer = this.producer;
+    const policy = retry(
+      handleWhen(() => !this.closed && Date.now() < deadline),
+      { maxAttempts: Number.MAX_SAFE_INTEGER, backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2000 }) },
+    );
+    await policy.execute(() => producer.send({ topic, messages: [{ key, value, headers }] }));
   }
 
   /** A transport straight to a request topic (for callers that know it, e.g. the router). */

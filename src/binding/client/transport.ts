@@ -25,9 +25,13 @@ import type { RequestOptions, Transport } from '@a2a-js/sdk/client';
 import { fromJsonRpcErrorResponse } from '@a2a-js/sdk/errors';
 import type { IHeaders } from 'kafkajs';
 import type { A2AMethod, A2ARequest, A2ARequestCall, A2AResponse, A2AResult } from '../../codec/mapping/envelopes.js';
-import { KamfError } from '../../core/errors.js';
+import { ExponentialBackoff, handleWhen, noJitterGenerator, retry } from 'cockatiel';
+import { KamfError, isKamfError } from '../../core/errors.js';
 import { A2A_PROTOCOL_VERSION, HEADERS, KAFKA_BINDING_URI } from '../protocol.js';
 import type { RequestChannel } from './channel.js';
+
+/** Operations the server deduplicates (by messageId): their timeouts do not count against the agent's circuit. */
+const DEDUPLICATED: ReadonlySet<A2AMethod> = new Set<A2AMethod>(['SEND_MESSAGE', 'SEND_STREAMING_MESSAGE']);
 
 /** Operations that may be sent again after a timeout. SendMessage is safe too: servers deduplicate by messageId. */
 const RETRYABLE: ReadonlySet<A2AMethod> = new Set<A2AMethod>([
@@ -98,18 +102,14 @@ export class KafkaTransport implements Transport {
 
   // ---- plumbing ----------------------------------------------------------------------------------------
 
+  /** One call through the topic's circuit breaker: the first attempt and its retries after a timeout (safe operations only). */
   private async unary<M extends A2AMethod>(method: M, params: Params<M>, options?: RequestOptions): Promise<A2AResult> {
     const { retries, retryBackoffMs } = this.runtime.options;
-    const attempts = RETRYABLE.has(method) ? retries + 1 : 1;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.once(method, params, options);
-      } catch (err) {
-        const retryable = err instanceof KamfError && err.code === 'A2A_TIMEOUT';
-        if (!retryable || attempt >= attempts || options?.signal?.aborted) throw err;
-        await sleep(retryBackoffMs * 2 ** (attempt - 1), options?.signal);
-      }
-    }
+    const policy = retry(
+      handleWhen((err) => isKamfError(err, 'A2A_TIMEOUT')),
+      { maxAttempts: RETRYABLE.has(method) ? retries : 0, backoff: new ExponentialBackoff({ initialDelay: retryBackoffMs, maxDelay: Math.max(retryBackoffMs, 30_000), generator: noJitterGenerator }) },
+    );
+    return this.runtime.breakerFor(this.topic).execute(() => policy.execute(() => this.once(method, params, options), options?.signal), options?.signal);
   }
 
   private async once<M extends A2AMethod>(method: M, params: Params<M>, options?: RequestOptions): Promise<A2AResult> {
@@ -124,21 +124,24 @@ export class KafkaTransport implements Transport {
   }
 
   private async *stream<M extends A2AMethod>(method: M, params: Params<M>, options?: RequestOptions): AsyncGenerator<StreamResponse, void, undefined> {
-    for await (const r of this.call(method, params, options)) {
-      if (r.$case !== 'streamResponse') throw unexpected(method, r);
-      yield r.value;
+    const it = this.call(method, params, options);
+    try {
+      // the breaker judges a stream by its first record: an agent that answers is alive, however long it streams
+      let next = await this.runtime.breakerFor(this.topic).execute(() => it.next(), options?.signal);
+      while (!next.done) {
+        const r = next.value;
+        if (r.$case !== 'streamResponse') throw unexpected(method, r);
+        yield r.value;
+        next = await it.next();
+      }
+    } finally {
+      await it.return(undefined);
     }
   }
 
   /** Sends one request and yields its results in sequence order until end of stream; A2A errors are thrown typed. */
   private async *call<M extends A2AMethod>(method: M, params: Params<M>, options?: RequestOptions): AsyncGenerator<A2AResult, void, undefined> {
     const rt = this.runtime;
-    const breaker = rt.breakerFor(this.topic);
-    if (!breaker.allow()) {
-      throw new KamfError('A2A_CIRCUIT_OPEN', `Circuit open for ${this.topic}: too many consecutive failures; retrying in ${breaker.retryInMs()} ms`, {
-        details: { topic: this.topic },
-      });
-    }
     const signal = options?.signal;
     if (signal?.aborted) throw aborted(signal);
     const requestId = randomUUID();
@@ -171,9 +174,9 @@ export class KafkaTransport implements Transport {
         while (queue.length === 0 && !failure) {
           const left = deadline - Date.now();
           if (left <= 0) {
-            breaker.failure();
+            // a SendMessage is deduplicated by the server (messageId): its timeout is not the agent's failure
             throw new KamfError('A2A_TIMEOUT', `No reply from ${this.topic} to ${method} within ${timeoutMs} ms (request ${requestId})`, {
-              details: { topic: this.topic, method, requestId },
+              details: { topic: this.topic, method, requestId, deduplicated: DEDUPLICATED.has(method) },
             });
           }
           await new Promise<void>((resolve) => {
@@ -183,7 +186,6 @@ export class KafkaTransport implements Transport {
         }
         if (failure) throw failure;
         const r = queue.shift()!;
-        breaker.success();
         // replies of one request come from one producer on a one-partition topic, so they arrive in order;
         // the sequence check is a guard, not a sort
         early.set(r.sequence, r);
@@ -261,9 +263,4 @@ function aborted(signal: AbortSignal): Error {
   return new KamfError('A2A_ABORTED', `Request aborted${signal.reason ? `: ${String(signal.reason)}` : ''}`, { cause: signal.reason });
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
-}
+

@@ -3,6 +3,7 @@ import type { Message, StreamResponse, Task } from '@a2a-js/sdk';
 import type { A2ARequestHandler, ExecutionEventBusManager, ServerCallContext } from '@a2a-js/sdk/server';
 import type { A2ARequest, A2AResult } from '../../codec/mapping/envelopes.js';
 import { followTaskFromStore } from './cross-instance.js';
+import type { ErrorLog } from './errors.js';
 import type { RedeliveryGuard } from './redelivery.js';
 import type { ReplyPath, ReplyTarget } from './replies.js';
 import type { KafkaTaskStore } from './task-store.js';
@@ -13,6 +14,7 @@ export interface Dispatcher {
   store: KafkaTaskStore;
   redeliveries: RedeliveryGuard;
   replies: ReplyPath;
+  log: ErrorLog;
 }
 
 /** Runs one request and replies to `target` (when the caller gave a reply topic). SDK errors are thrown. */
@@ -22,22 +24,26 @@ export async function dispatch(d: Dispatcher, request: A2ARequest, ctx: ServerCa
   switch (request.method) {
     case 'SEND_MESSAGE':
     case 'SEND_STREAMING_MESSAGE': {
-      const messageId = request.params.message?.messageId;
+      let params = request.params;
+      const messageId = params.message?.messageId;
       if (messageId) {
-        const settled = await d.redeliveries.settled(messageId, request.params.message?.taskId, ctx);
-        if (settled) {
+        const seen = await d.redeliveries.check(messageId, ctx);
+        if (seen && 'settled' in seen) {
+          const settled = seen.settled;
           if (request.method === 'SEND_MESSAGE') return unary({ $case: 'sendMessage', value: { payload: { $case: 'task', value: settled } } });
           return d.replies.stream(target, (async function* () {
             yield { payload: { $case: 'task' as const, value: settled } } satisfies StreamResponse;
           })());
         }
+        // its runner died: run it again in the same task, so the request still ends in one terminal snapshot
+        if (seen && params.message && !params.message.taskId) params = { ...params, message: { ...params.message, taskId: seen.takeover.id, contextId: seen.takeover.contextId } };
       }
       const run =
         request.method === 'SEND_MESSAGE'
-          ? h.sendMessage(request.params, ctx).then((r: Message | Task) =>
+          ? h.sendMessage(params, ctx).then((r: Message | Task) =>
               unary({ $case: 'sendMessage', value: { payload: 'role' in r ? { $case: 'message', value: r } : { $case: 'task', value: r } } }),
             )
-          : d.replies.stream(target, h.sendMessageStream(request.params, ctx));
+          : d.replies.stream(target, h.sendMessageStream(params, ctx));
       if (!messageId) return run;
       return d.redeliveries.track(messageId, run);
     }

@@ -7,12 +7,15 @@ import { KamfError, isKamfError } from '../../core/errors.js';
 export const BINDING_ERROR = {
   /** The record could not be decoded as an A2ARequest. */
   parseError: -32700,
-  /** The envelope decoded but is not a valid request (e.g. params missing for the method). */
+  /** The envelope decoded but is not a valid request (e.g. above the size limit). */
   invalidRequest: -32600,
   internal: -32603,
   /** Credentials missing or not accepted (the binding's counterpart of HTTP 401). */
   unauthenticated: -32040,
 } as const;
+
+/** Where the server writes what callers must not see (internal exception text), one line per call. */
+export type ErrorLog = (line: string) => void;
 
 /**
  * Thrown by an `authenticate` hook to refuse a request: a KamfError with code A2A_UNAUTHENTICATED, which the caller
@@ -24,8 +27,21 @@ export class UnauthenticatedError extends KamfError {
   }
 }
 
-export function errorOf(err: unknown): A2AError {
+/**
+ * The error record a caller receives. A2A errors (the SDK's typed errors) keep their code, message and data. Any
+ * other failure becomes -32603 with a fixed message and the KAMF code (`INTERNAL` when it has none) in `data` as a
+ * `google.rpc.ErrorInfo` (domain `kamf.dev`): its own text, which may hold connection strings or stack details,
+ * goes to `log` only.
+ */
+export function errorOf(err: unknown, log?: ErrorLog): A2AError {
   if (isKamfError(err, 'A2A_UNAUTHENTICATED')) return { code: BINDING_ERROR.unauthenticated, message: err.message };
   const e = toJsonRpcError(err);
-  return { code: e.code, message: e.message, ...(e.data !== undefined ? { data: e.data } : {}) };
+  if (e.code !== BINDING_ERROR.internal) return { code: e.code, message: e.message, ...(e.data !== undefined ? { data: e.data } : {}) };
+  const code = isKamfError(err) ? err.code : 'INTERNAL';
+  log?.(`internal error (${code}) answered as -32603: ${(err as Error)?.message ?? String(err)}`);
+  return {
+    code: BINDING_ERROR.internal,
+    message: `Internal error while serving the request (${code})`,
+    data: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: code, domain: 'kamf.dev' }],
+  };
 }

@@ -31,6 +31,7 @@ export class RequestIntake {
   private readonly toCommit = new Map<string, { topic: string; partition: number; offset: string }>();
   private commitTimer?: NodeJS.Timeout;
   private needsCatchUp = true;
+  private committing = false;
   private stopped = false;
 
   constructor(private readonly opts: RequestIntakeOptions) {
@@ -77,13 +78,15 @@ export class RequestIntake {
           const release = await this.acquireSlot(heartbeat, lane.priority);
           this.offsets.begin(batch.topic, batch.partition, message.offset);
           resolveOffset(message.offset); // fetch position only; commits happen in finish()
-          void this.opts
-            .handle(batch.topic, batch.partition, message)
-            .catch(() => {})
-            .finally(() => {
+          void this.opts.handle(batch.topic, batch.partition, message).then(
+            () => {
               release();
               this.finish(batch.topic, batch.partition, message.offset);
-            });
+            },
+            // an effect of this request was never written (the server is stopping): its offset must not be
+            // committed, nor any after it in this partition, so the request is delivered again
+            () => release(),
+          );
           await heartbeat();
         }
       },
@@ -109,16 +112,29 @@ export class RequestIntake {
   /** Commits what finished, at most every `commitIntervalMs`: one OffsetCommit per interval, not one per request. */
   private async flushCommits(): Promise<void> {
     if (this.toCommit.size === 0 || this.consumers.size === 0) return;
+    if (this.committing) return;
+    this.committing = true;
     const offsets = [...this.toCommit.values()];
     this.toCommit.clear();
-    for (const [topic, consumer] of this.consumers) {
-      const mine = offsets.filter((o) => o.topic === topic);
-      if (mine.length === 0) continue;
-      try {
-        await consumer.commitOffsets(mine);
-      } catch {
-        // partition moved to another instance: it will redeliver, and the task store answers duplicates
+    try {
+      for (const [topic, consumer] of this.consumers) {
+        const mine = offsets.filter((o) => o.topic === topic);
+        if (mine.length === 0) continue;
+        try {
+          await consumer.commitOffsets(mine);
+        } catch (err) {
+          // the partition moved: its new owner gets the records again and answers duplicates from the store
+          if (/ILLEGAL_GENERATION|UNKNOWN_MEMBER_ID|REBALANCE_IN_PROGRESS/.test(String((err as { type?: string }).type))) continue;
+          // the broker is unreachable: try again with the next flush, unless a newer offset is waiting
+          for (const o of mine) {
+            const key = `${o.topic}\u0000${o.partition}`;
+            const newer = this.toCommit.get(key);
+            if (!newer || BigInt(newer.offset) < BigInt(o.offset)) this.toCommit.set(key, o);
+          }
+        }
       }
+    } finally {
+      this.committing = false;
     }
   }
 
@@ -133,6 +149,7 @@ export class RequestIntake {
     const deadline = Date.now() + graceMs;
     while (this.slots.inUse > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     clearInterval(this.commitTimer);
+    while (this.committing) await new Promise((r) => setTimeout(r, 10));
     await this.flushCommits();
     for (const consumer of this.consumers.values()) await consumer.disconnect();
   }

@@ -1,46 +1,48 @@
-/** The server's way out: the producer, responses and stream events on the caller's reply topic, and dead-lettering. */
+/**
+ * The server's way out: responses and stream events on the caller's reply topic, the answered markers that make a
+ * redelivered request reply nothing a second time, and dead-lettering. Everything goes through the EffectWriter
+ * (effects.ts): retried until written, and a caller whose reply cannot be delivered never holds up another.
+ */
 import type { StreamResponse } from '@a2a-js/sdk';
-import type { IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 import type { A2ACodec } from '../../codec/index.js';
 import type { A2AMethod, A2AResponse, A2AResult } from '../../codec/mapping/envelopes.js';
-import { BatchingProducer } from '../../core/batching-producer.js';
-import type { KamfErrorCode } from '../../core/errors.js';
+import { isKamfError, type KamfErrorCode } from '../../core/errors.js';
 import { A2A_PROTOCOL_VERSION, HEADERS } from '../protocol.js';
-import { errorOf } from './errors.js';
+import { UndeliverableError, type EffectWriter } from './effects.js';
+import { BINDING_ERROR, errorOf, type ErrorLog } from './errors.js';
+import { chunkLargeArtifact } from './sizes.js';
 
 /** Where the replies to one request go. */
 export interface ReplyTarget {
   topic: string;
   correlationId: string;
   method: A2AMethod;
+  /** The request record, for the DLQ headers of a reply that cannot be delivered. */
+  source?: { topic: string; partition: number; offset: string };
+  /** Set once the destination proved undeliverable: later records of this request are not attempted. */
+  undeliverable?: string;
 }
 
 export interface ReplyPathOptions {
-  kafka: Kafka;
   codec: A2ACodec;
+  writer: EffectWriter;
   /** Sent on every reply (header kamf-responder). */
   agentName: string;
+  instanceId: string;
   dlqTopic: string;
+  /** Where answered markers go (the task topic: every instance of the agent reads it). */
+  tasksTopic: string;
   /** The server's counters; `deadLettered` is counted here. */
-  stats: { deadLettered: number };
+  stats: { deadLettered: number; undeliverable: number };
+  log: ErrorLog;
 }
 
+/** The key of the marker that says "the request with this correlation id has had its final reply". */
+export const answeredKey = (agentName: string, correlationId: string) => `${agentName}/answered/${correlationId}`;
+
 export class ReplyPath {
-  private producer?: Producer;
-  private sender?: BatchingProducer;
-
   constructor(private readonly opts: ReplyPathOptions) {}
-
-  async start(): Promise<void> {
-    const newProducer = async () => {
-      const p = this.opts.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
-      await p.connect();
-      return p;
-    };
-    this.producer = await newProducer();
-    // reply topics come and go with their clients: recover from one that was deleted
-    this.sender = new BatchingProducer(this.producer, { recreate: newProducer });
-  }
 
   /** A unary result: one record that ends the stream. Without a target (no reply topic) nothing is sent. */
   async unary(target: ReplyTarget | undefined, result: A2AResult): Promise<void> {
@@ -52,27 +54,85 @@ export class ReplyPath {
     let seq = 0;
     try {
       for await (const ev of events) {
-        if (target) await this.reply(target, seq++, false, { $case: 'streamResponse', value: ev });
+        if (!target) continue;
+        // an artifact too large for one record travels as several appended chunks
+        for (const part of chunkLargeArtifact(ev, this.chunkBytes)) await this.reply(target, seq++, false, { $case: 'streamResponse', value: part });
       }
     } catch (err) {
-      if (target) await this.reply(target, seq, true, undefined, errorOf(err));
+      if (target) await this.reply(target, seq, true, undefined, errorOf(err, this.opts.log));
       return;
     }
     if (target) await this.reply(target, seq, true);
   }
 
+  /** Payload bytes per chunk of a large artifact: a quarter of the record limit leaves room for the envelope. */
+  get chunkBytes(): number {
+    return Math.floor(this.opts.writer.maxRecordBytes / 4);
+  }
+
+  /**
+   * One reply record. The final one (endOfStream) is written in one produce request with the answered marker.
+   * A destination that does not exist or has an illegal name, and a record above the limit, go to the DLQ with the
+   * reason; a caller whose result is too large gets an error reply instead. Resolves once written (or dead-lettered).
+   */
   async reply(target: ReplyTarget, sequence: number, endOfStream: boolean, result?: A2AResult, error?: A2AResponse['error']): Promise<void> {
-    const response: A2AResponse = {
-      requestId: target.correlationId,
-      method: target.method,
-      sequence,
-      endOfStream,
-      ...(result ? { result } : {}),
-      ...(error ? { error } : {}),
-    };
+    const { writer } = this.opts;
+    const marker = endOfStream ? [this.marker(target.correlationId)] : [];
+    if (target.undeliverable) {
+      if (marker.length) await writer.writeAll(marker);
+      return;
+    }
+    const response: A2AResponse = { requestId: target.correlationId, method: target.method, sequence, endOfStream, ...(result ? { result } : {}), ...(error ? { error } : {}) };
+    try {
+      await writer.checkDestination(target.topic);
+      const record = await this.record(target, response);
+      try {
+        writer.checkSize(target.topic, record);
+      } catch (err) {
+        if (!(err instanceof UndeliverableError)) throw err;
+        // the caller learns at once, the full result is not lost without a trace
+        await this.undeliverable(target, response, err, null);
+        const msg = `The ${result?.$case ?? 'reply'} is ${String(err.details.bytes)} bytes, above the record limit of ${String(err.details.limit)} bytes; large results travel as streamed artifact chunks (SendStreamingMessage)`;
+        const small = await this.record(target, { ...response, endOfStream: true, result: undefined, error: { code: BINDING_ERROR.internal, message: msg, data: kamfData('A2A_RECORD_TOO_LARGE') } } as A2AResponse);
+        await writer.writeAll([{ topic: target.topic, message: small }, this.marker(target.correlationId)]);
+        target.undeliverable = 'too-large';
+        return;
+      }
+      await writer.writeAll([{ topic: target.topic, message: record }, ...marker]);
+    } catch (err) {
+      if (!(err instanceof UndeliverableError)) throw err;
+      target.undeliverable = err.reason;
+      await this.undeliverable(target, response, err, undefined);
+      if (marker.length) await writer.writeAll(marker);
+    }
+  }
+
+  private async record(target: ReplyTarget, response: A2AResponse): Promise<Message> {
     const value = await this.opts.codec.encodeA2AResponse(target.topic, response);
     const headers: IHeaders = { [HEADERS.correlationId]: target.correlationId, [HEADERS.version]: A2A_PROTOCOL_VERSION, [HEADERS.responder]: this.opts.agentName };
-    await this.sender!.send(target.topic, { key: target.correlationId, value, headers });
+    return { key: target.correlationId, value, headers };
+  }
+
+  private marker(correlationId: string): { topic: string; message: Message } {
+    return { topic: this.opts.tasksTopic, message: { key: answeredKey(this.opts.agentName, correlationId), value: null, headers: { [HEADERS.writer]: this.opts.instanceId } } };
+  }
+
+  /** A reply that cannot reach its caller: to the DLQ with why (value: the reply, or none when it is too large). */
+  private async undeliverable(target: ReplyTarget, response: A2AResponse, err: UndeliverableError, value: Buffer | null | undefined): Promise<void> {
+    this.opts.stats.undeliverable++;
+    this.opts.log(`reply ${target.correlationId} to ${target.topic} is undeliverable (${err.reason}): ${err.message}; moved to ${this.opts.dlqTopic}`);
+    const body = value === undefined ? await this.opts.codec.encodeA2AResponse(this.opts.dlqTopic, response) : value;
+    const headers: IHeaders = {
+      [HEADERS.correlationId]: target.correlationId,
+      [HEADERS.dlqReason]: `undeliverable reply (${err.reason}): ${err.message}`,
+      [HEADERS.dlqCode]: err.code,
+      [HEADERS.dlqSinkTopic]: target.topic.slice(0, 300),
+      ...(target.source
+        ? { [HEADERS.dlqTopic]: target.source.topic, [HEADERS.dlqPartition]: String(target.source.partition), [HEADERS.dlqOffset]: target.source.offset }
+        : {}),
+    };
+    this.opts.stats.deadLettered++;
+    await this.opts.writer.write(this.opts.dlqTopic, { key: target.correlationId, value: body, headers });
   }
 
   /** Moves a record to the DLQ as it came, with why (`code`, `reason`) and where from in headers. */
@@ -86,10 +146,18 @@ export class ReplyPath {
       [HEADERS.dlqPartition]: String(partition),
       [HEADERS.dlqOffset]: message.offset,
     };
-    await this.sender!.send(this.opts.dlqTopic, { key: message.key, value: message.value, headers });
+    const record = { key: message.key, value: message.value, headers };
+    try {
+      await this.opts.writer.write(this.opts.dlqTopic, record);
+    } catch (err) {
+      // a poison record too large to copy whole: keep its headers and the reason, not its bytes
+      if (!isKamfError(err, 'A2A_RECORD_TOO_LARGE')) throw err;
+      await this.opts.writer.write(this.opts.dlqTopic, { key: message.key, value: null, headers: { ...headers, [HEADERS.dlqReason]: `${reason} (value of ${message.value?.length ?? 0} bytes not copied: too large)` } });
+    }
   }
+}
 
-  async stop(): Promise<void> {
-    await (this.sender?.current ?? this.producer)?.disconnect();
-  }
+/** `A2AError.data` carrying a KAMF code the way A2A errors carry theirs (google.rpc.ErrorInfo). */
+export function kamfData(code: KamfErrorCode): unknown {
+  return [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: code, domain: 'kamf.dev' }];
 }

@@ -19,15 +19,18 @@ import { DefaultExecutionEventBusManager, DefaultRequestHandler, type AgentExecu
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { A2ACodec } from '../../codec/index.js';
 import type { A2ARequest, A2AMethod } from '../../codec/mapping/envelopes.js';
+import { isKamfError } from '../../core/errors.js';
 import { agentRequestTopic, TOPICS } from '../../core/topics.js';
 import { HEADERS, readHeaders } from '../protocol.js';
 import { callContext, decodeRequest, undecodableCode, type Authenticate } from './call-context.js';
 import { publishRemoteCancels } from './cross-instance.js';
 import { dispatch, type Dispatcher } from './dispatch.js';
+import { A2A_METHODS } from '../../codec/index.js';
+import { DEFAULT_MAX_RECORD_BYTES, EffectWriter } from './effects.js';
 import { BINDING_ERROR, errorOf } from './errors.js';
 import { RequestIntake } from './intake.js';
 import { RedeliveryGuard } from './redelivery.js';
-import { ReplyPath, type ReplyTarget } from './replies.js';
+import { ReplyPath, kamfData, type ReplyTarget } from './replies.js';
 import { KafkaTaskStore } from './task-store.js';
 
 export { STATE_HEADERS_KEY, STATE_INSTANCE_KEY } from './call-context.js';
@@ -55,12 +58,26 @@ export interface KafkaAgentServerOptions {
   authenticate?: Authenticate;
   /**
    * A redelivered request whose task exists but has not settled is answered once the task settles (its previous
-   * runner may still be working, e.g. after a rebalance). If the task does not change for this long, its runner is
-   * presumed dead and the request runs again. Default 20 s (above the consumer session timeout).
+   * runner may still be working, e.g. after a rebalance). It runs again, in the same task, as soon as the instance
+   * that last wrote the task has left the group (crashed or stopped), or when the task has not changed for this
+   * long although that instance still looks alive. Default 20 s.
    */
   takeoverAfterMs?: number;
   /** How often finished requests' offsets are committed. Default 100 ms. */
   commitIntervalMs?: number;
+  /**
+   * The largest record the cluster accepts (broker `message.max.bytes`, topic `max.message.bytes`). Default
+   * 1 048 588, Kafka's own default. Replies, snapshots and dead letters are checked against it before they are sent.
+   */
+  maxRecordBytes?: number;
+  /**
+   * The largest request value this server executes, bytes. Default a quarter of `maxRecordBytes`: a task snapshot
+   * holds the request in its history and, typically, the answer and a status message as well. A larger request
+   * is refused before execution with -32600 (`A2A_REQUEST_TOO_LARGE`).
+   */
+  maxRequestBytes?: number;
+  /** Where the server reports what callers must not see (internal errors, retried writes). Default: stderr. */
+  log?: (line: string) => void;
   /** Observability hook: one call per handled record. */
   onRecord?: (e: { method?: A2AMethod; requestId?: string; ok: boolean; error?: string; ms: number }) => void;
 }
@@ -70,22 +87,44 @@ export class KafkaAgentServer {
   readonly requestTopics: string[];
   readonly store: KafkaTaskStore;
   readonly handler: A2ARequestHandler;
-  readonly stats = { handled: 0, failed: 0, deadLettered: 0, deduplicated: 0, takenOver: 0 };
+  readonly stats = { handled: 0, failed: 0, deadLettered: 0, deduplicated: 0, takenOver: 0, undeliverable: 0, answeredBefore: 0, tooLarge: 0 };
+  readonly maxRecordBytes: number;
+  readonly maxRequestBytes: number;
   private readonly busManager = new DefaultExecutionEventBusManager();
   private readonly intake: RequestIntake;
+  private readonly writer: EffectWriter;
   private readonly replies: ReplyPath;
   private readonly dispatcher: Dispatcher;
+  /** Requests being handled here, by correlation id: a redelivered copy waits for the first and answers nothing. */
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly log: (line: string) => void;
   private unsubscribeCancels?: () => void;
+  private closing = false;
 
   constructor(private readonly opts: KafkaAgentServerOptions) {
     this.instanceId = opts.instanceId ?? randomUUID();
     this.requestTopics = opts.requestTopics ?? [agentRequestTopic(opts.agentName)];
+    this.maxRecordBytes = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.maxRequestBytes = opts.maxRequestBytes ?? Math.floor(this.maxRecordBytes / 4);
+    this.log = opts.log ?? ((line) => process.stderr.write(`kamf ${opts.agentName} (${this.instanceId}): ${line}\n`));
+    const tasksTopic = opts.tasksTopic ?? TOPICS.tasks.name;
+    this.writer = new EffectWriter({
+      kafka: opts.kafka,
+      maxRecordBytes: this.maxRecordBytes,
+      // reply topics come and go with their callers; the binding's own topics do not
+      checkExistence: (topic) => topic !== tasksTopic && topic !== this.dlqTopic,
+      // effects are retried through the grace period of a stop, and given up only after it
+      stopping: () => this.closing,
+      log: this.log,
+    });
     this.store = new KafkaTaskStore({
       kafka: opts.kafka,
       codec: opts.codec,
       instanceId: this.instanceId,
       agentName: opts.agentName,
-      ...(opts.tasksTopic ? { topic: opts.tasksTopic } : {}),
+      writer: this.writer,
+      topic: tasksTopic,
+      log: this.log,
     });
     this.handler = new DefaultRequestHandler(
       opts.card,
@@ -105,13 +144,23 @@ export class KafkaAgentServer {
       catchUp: () => this.store.catchUp(),
       handle: (topic, partition, message) => this.handle(topic, partition, message),
     });
-    this.replies = new ReplyPath({ kafka: opts.kafka, codec: opts.codec, agentName: opts.agentName, dlqTopic: this.dlqTopic, stats: this.stats });
+    this.replies = new ReplyPath({
+      codec: opts.codec,
+      writer: this.writer,
+      agentName: opts.agentName,
+      instanceId: this.instanceId,
+      dlqTopic: this.dlqTopic,
+      tasksTopic,
+      stats: this.stats,
+      log: this.log,
+    });
     this.dispatcher = {
       handler: this.handler,
       busManager: this.busManager,
       store: this.store,
       redeliveries: new RedeliveryGuard({ store: this.store, takeoverAfterMs: opts.takeoverAfterMs ?? 20_000, stats: this.stats }),
       replies: this.replies,
+      log: this.log,
     };
   }
 
@@ -125,37 +174,94 @@ export class KafkaAgentServer {
 
   async start(): Promise<void> {
     for (const t of this.requestTopics) await this.opts.codec.register(t, 'A2ARequest');
+    await this.writer.start();
     await this.store.start();
     this.unsubscribeCancels = publishRemoteCancels(this.store, this.busManager, this.opts.executor);
-    await this.replies.start();
     await this.intake.start();
   }
 
-  /** One request record: decode, validate, dispatch, reply. Never throws. */
+  /**
+   * One request record: decode, validate, dispatch, reply. Resolves once every effect of the request (reply,
+   * snapshots, answered marker, dead letter) is written; only then may its offset be committed. Rejects only when
+   * the server stops before they are written, so the offset is not committed and the request comes back.
+   */
   private async handle(topic: string, partition: number, message: KafkaMessage): Promise<void> {
     const started = Date.now();
     const headers = readHeaders(message.headers as Record<string, unknown>);
     const replyTopic = headers[HEADERS.replyTo];
     const correlationId = headers[HEADERS.correlationId];
-    const methodHint = (headers[HEADERS.method] as A2AMethod | undefined) ?? 'SEND_MESSAGE';
+    const source = { topic, partition, offset: message.offset };
+
+    // the same request again (redelivered after a rebalance or a broker restart): its first copy answers
+    if (correlationId) {
+      const first = this.inFlight.get(correlationId);
+      if (first) await first.catch(() => {});
+      if (this.store.isAnswered(correlationId)) {
+        this.stats.answeredBefore++;
+        this.opts.onRecord?.({ requestId: correlationId, ok: true, error: 'answered before', ms: Date.now() - started });
+        return;
+      }
+    }
+    const work = this.handleOnce(headers, message, source, replyTopic, correlationId, started);
+    if (!correlationId) return work;
+    this.inFlight.set(correlationId, work);
+    try {
+      await work;
+    } finally {
+      this.inFlight.delete(correlationId);
+    }
+  }
+
+  private async handleOnce(
+    headers: Record<string, string>,
+    message: KafkaMessage,
+    source: { topic: string; partition: number; offset: string },
+    replyTopic: string | undefined,
+    correlationId: string | undefined,
+    started: number,
+  ): Promise<void> {
+    const { topic, partition } = source;
+    const methodHeader = headers[HEADERS.method];
+    const methodHint: A2AMethod = methodHeader && (A2A_METHODS as readonly string[]).includes(methodHeader) ? (methodHeader as A2AMethod) : 'SEND_MESSAGE';
+
+    const size = message.value?.length ?? 0;
+    if (size > this.maxRequestBytes) {
+      // refused before decoding or running: the limit is what a task snapshot can hold
+      this.stats.tooLarge++;
+      if (replyTopic && correlationId) {
+        await this.replies.reply({ topic: replyTopic, correlationId, method: methodHint, source }, 0, true, undefined, {
+          code: BINDING_ERROR.invalidRequest,
+          message: `Request too large: ${size} bytes, above this agent's limit of ${this.maxRequestBytes} bytes`,
+          data: kamfData('A2A_REQUEST_TOO_LARGE'),
+        });
+      }
+      this.opts.onRecord?.({ ok: false, error: 'request too large', ms: Date.now() - started });
+      return;
+    }
 
     let request: A2ARequest;
     try {
       request = await decodeRequest(this.opts.codec, message.value, () => this.intake.stopping);
     } catch (err) {
+      const code = undecodableCode(err);
       const reason = `undecodable A2ARequest: ${(err as Error).message}`;
-      await this.replies.deadLetter(topic, partition, message, reason, undecodableCode(err));
-      if (replyTopic && correlationId) {
-        await this.replies.reply({ topic: replyTopic, correlationId, method: methodHint }, 0, true, undefined, {
-          code: BINDING_ERROR.parseError,
-          message: `Parse error: the request could not be decoded (${(err as Error).message}). It was moved to ${this.dlqTopic}.`,
-        });
-      }
+      if (methodHeader && methodHeader !== methodHint) this.log(`record ${topic}[${partition}]@${message.offset} has an unknown ${HEADERS.method} header "${methodHeader.slice(0, 100)}"`);
+      // the caller hears at once; the dead letter (retried until written) follows
+      const answer =
+        replyTopic && correlationId
+          ? this.replies.reply({ topic: replyTopic, correlationId, method: methodHint, source }, 0, true, undefined, {
+              code: BINDING_ERROR.parseError,
+              message: `Parse error: the request could not be decoded (${code}). It was moved to ${this.dlqTopic}.`,
+              data: kamfData(code),
+            })
+          : Promise.resolve();
+      await Promise.all([answer, this.replies.deadLetter(topic, partition, message, reason, code)]);
+      this.log(`${reason}; moved to ${this.dlqTopic}`);
       this.opts.onRecord?.({ ok: false, error: reason, ms: Date.now() - started });
       return;
     }
 
-    const target: ReplyTarget | undefined = replyTopic ? { topic: replyTopic, correlationId: correlationId ?? request.requestId, method: request.method } : undefined;
+    const target: ReplyTarget | undefined = replyTopic ? { topic: replyTopic, correlationId: correlationId ?? request.requestId, method: request.method, source } : undefined;
     const deadline = Number(headers[HEADERS.deadline] ?? 0);
     if (deadline > 0 && deadline < Date.now()) {
       this.opts.onRecord?.({ method: request.method, requestId: request.requestId, ok: false, error: 'expired', ms: 0 });
@@ -167,10 +273,17 @@ export class KafkaAgentServer {
       this.stats.handled++;
       this.opts.onRecord?.({ method: request.method, requestId: request.requestId, ok: true, ms: Date.now() - started });
     } catch (err) {
+      // an effect that could not be written before the stop: not answered, not committed, comes back
+      if (isKamfError(err, 'A2A_EFFECT_UNWRITTEN')) throw err;
       this.stats.failed++;
-      if (target) await this.replies.reply(target, 0, true, undefined, errorOf(err)).catch(() => {});
+      if (target) await this.replies.reply(target, 0, true, undefined, errorOf(err, this.log));
       this.opts.onRecord?.({ method: request.method, requestId: request.requestId, ok: false, error: (err as Error).message, ms: Date.now() - started });
     }
+  }
+
+  /** Records waiting to be written (replies, snapshots, markers, dead letters). */
+  get pendingEffects(): number {
+    return this.writer.queued;
   }
 
   /**
@@ -179,8 +292,9 @@ export class KafkaAgentServer {
    */
   async stop(graceMs = 15_000): Promise<void> {
     await this.intake.stop(graceMs);
+    this.closing = true;
     this.unsubscribeCancels?.();
-    await this.replies.stop();
     await this.store.stop();
+    await this.writer.stop();
   }
 }

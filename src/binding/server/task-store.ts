@@ -11,13 +11,15 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Task, ListTasksRequest, ListTasksResponse } from '@a2a-js/sdk';
 import { ServerCallContext, type TaskStore } from '@a2a-js/sdk/server';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import type { A2ACodec } from '../../codec/index.js';
 import type { TaskSnapshot } from '../../codec/mapping/envelopes.js';
 import { KamfError } from '../../core/errors.js';
 import { TOPICS } from '../../core/topics.js';
+import { HEADERS, readHeaders } from '../protocol.js';
 import { CompactTaskView } from './compact-tasks.js';
-import { BatchingProducer } from '../../core/batching-producer.js';
+import { EffectWriter } from './effects.js';
+import { withinBudget } from './sizes.js';
 
 export interface TaskUpdate {
   task: Task;
@@ -39,6 +41,13 @@ export interface KafkaTaskStoreOptions {
    * to several agents (same messageId everywhere) is deduplicated per agent.
    */
   agentName?: string;
+  /**
+   * Writes snapshots (and, for the server, replies and markers). Without it the store makes its own. Snapshots
+   * that fail to write are retried until written: `save` resolves only then.
+   */
+  writer?: EffectWriter;
+  /** Where retried writes are reported. */
+  log?: (line: string) => void;
 }
 
 const SETTLED = new Set([3, 4, 5, 6, 7, 8]); // terminal or interrupted
@@ -71,10 +80,15 @@ export class KafkaTaskStore implements TaskStore {
   private readonly byMessageId = new Map<string, { taskId: string; tenant?: string; owner: string; firstSeenAt: number }>();
   private readonly events = new EventEmitter();
   private readonly consumed = new Map<number, number>();
-  private producer?: Producer;
-  private sender?: BatchingProducer;
+  /** Correlation ids whose final reply was written (answered markers): a redelivered request answers nothing again. */
+  private readonly answeredAt = new Map<string, number>();
+  /** The instance that wrote each task's latest snapshot (header kamf-writer). */
+  private readonly writerOf = new Map<string, string>();
+  private writer?: EffectWriter;
+  private ownWriter = false;
   private consumer?: Consumer;
-  private readonly instanceId: string;
+  private stopped = false;
+  readonly instanceId: string;
 
   constructor(private readonly opts: KafkaTaskStoreOptions) {
     this.topic = opts.topic ?? TOPICS.tasks.name;
@@ -84,21 +98,30 @@ export class KafkaTaskStore implements TaskStore {
 
   async start(): Promise<void> {
     await this.opts.codec.register(this.topic, 'TaskSnapshot');
-    // one request in flight keeps each task's snapshots in order; the batching sender keeps that fast
-    this.producer = this.opts.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await this.producer.connect();
-    this.sender = new BatchingProducer(this.producer);
-    this.consumer = this.opts.kafka.consumer({ groupId: `kamf-taskstore-${this.instanceId}`, maxWaitTimeInMs: 50 });
+    // one request in flight keeps each task's snapshots in order; the writer batches to keep that fast
+    this.writer = this.opts.writer;
+    if (!this.writer) {
+      this.ownWriter = true;
+      this.writer = new EffectWriter({ kafka: this.opts.kafka, stopping: () => this.stopped, ...(this.opts.log ? { log: this.opts.log } : {}) });
+      await this.writer.start();
+    }
+    // membership of this group is how other instances tell whether this one is alive (`isAlive`): same session
+    // timeout as the request consumers, so a dead instance leaves both at about the same time
+    this.consumer = this.opts.kafka.consumer({ groupId: `kamf-taskstore-${this.instanceId}`, maxWaitTimeInMs: 50, sessionTimeout: 10_000, heartbeatInterval: 1000 });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
     // never commit: every start must read the whole topic, even with a reused instance id
     await this.consumer.run({
       autoCommit: false,
       eachMessage: async ({ partition, message }) => {
-        if (message.value && this.mine(message.key)) {
+        if (!message.value && message.key && this.mine(message.key)) {
+          const answered = this.answeredId(message.key.toString('utf8'));
+          if (answered) this.noteAnswered(answered);
+        } else if (message.value && this.mine(message.key)) {
           try {
             const snap = await this.opts.codec.decodeTaskSnapshot(message.value);
-            this.apply(snap, true);
+            const writer = readHeaders(message.headers as Record<string, unknown>)[HEADERS.writer];
+            if (this.apply(snap, true) && writer) this.writerOf.set(snap.task.id, writer);
           } catch {
             // a snapshot we cannot decode is skipped; the next save of that task supersedes it
           }
@@ -119,6 +142,44 @@ export class KafkaTaskStore implements TaskStore {
 
   private keyOf(taskId: string): string {
     return this.opts.agentName ? `${this.opts.agentName}/${taskId}` : taskId;
+  }
+
+  /** `<agent>/answered/<correlation id>` → the correlation id (answered markers are tombstones: compaction drops them). */
+  private answeredId(key: string): string | undefined {
+    const prefix = `${this.opts.agentName ?? ''}/answered/`;
+    return key.startsWith(prefix) ? key.slice(prefix.length) : undefined;
+  }
+
+  noteAnswered(correlationId: string): void {
+    const now = Date.now();
+    this.answeredAt.set(correlationId, now);
+    // markers matter while a request can be redelivered; keep a day of them, pruned as they come
+    if (this.answeredAt.size % 1024 === 0) for (const [id, at] of this.answeredAt) if (now - at > 86_400_000) this.answeredAt.delete(id);
+  }
+
+  /** True once the final reply to this correlation id was written, by any instance. */
+  isAnswered(correlationId: string): boolean {
+    return this.answeredAt.has(correlationId);
+  }
+
+  /** The instance that wrote the task's latest snapshot, when known. */
+  lastWriter(taskId: string): string | undefined {
+    return this.writerOf.get(taskId);
+  }
+
+  /** True while the instance `instanceId` is a live member of its task-store group (a crashed one leaves it). */
+  async isAlive(instanceId: string): Promise<boolean> {
+    if (instanceId === this.instanceId) return true;
+    const admin = this.opts.kafka.admin();
+    try {
+      await admin.connect();
+      const { groups } = await admin.describeGroups([`kamf-taskstore-${instanceId}`]);
+      return (groups[0]?.members.length ?? 0) > 0;
+    } catch {
+      return true; // cannot tell: assume alive, the idle timeout still applies
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
   }
 
   /** Resolves once every snapshot written before the call has been applied locally. */
@@ -146,8 +207,9 @@ export class KafkaTaskStore implements TaskStore {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.consumer?.disconnect();
-    await this.producer?.disconnect();
+    if (this.ownWriter) await this.writer?.stop();
     // the group only ever held a membership, no offsets; do not leave it behind
     const admin = this.opts.kafka.admin();
     await admin.connect().then(() => admin.deleteGroups([`kamf-taskstore-${this.instanceId}`])).catch(() => {});
@@ -170,12 +232,19 @@ export class KafkaTaskStore implements TaskStore {
   }
 
   async save(task: Task, context: ServerCallContext): Promise<void> {
-    if (!this.sender) throw new KamfError('A2A_TASK_STORE_NOT_STARTED', 'KafkaTaskStore.save before start()', { details: { topic: this.topic } });
+    const writer = this.writer;
+    if (!writer) throw new KamfError('A2A_TASK_STORE_NOT_STARTED', 'KafkaTaskStore.save before start()', { details: { topic: this.topic } });
     const savedAt = Math.max(Date.now(), (this.savedAt.get(task.id) ?? 0) + 1);
-    const snap: TaskSnapshot = { task: structuredClone(task), owner: ownerOf(context), savedAt, ...(context.tenant ? { tenant: context.tenant } : {}) };
-    const value = await this.opts.codec.encodeTaskSnapshot(this.topic, snap);
-    await this.sender.send(this.topic, { key: this.keyOf(task.id), value });
-    this.apply(snap, false);
+    let snap: TaskSnapshot = { task: structuredClone(task), owner: ownerOf(context), savedAt, ...(context.tenant ? { tenant: context.tenant } : {}) };
+    let value = await this.opts.codec.encodeTaskSnapshot(this.topic, snap);
+    const headers = { [HEADERS.writer]: this.instanceId };
+    if (value.length > writer.maxRecordBytes / 2) {
+      // a snapshot must fit in one record: the stream carried large artifacts whole, the store keeps what fits
+      snap = { ...snap, task: withinBudget(snap.task, Math.floor(writer.maxRecordBytes / 4)) };
+      value = await this.opts.codec.encodeTaskSnapshot(this.topic, snap);
+    }
+    await writer.write(this.topic, { key: this.keyOf(task.id), value, headers });
+    if (this.apply(snap, false)) this.writerOf.set(task.id, this.instanceId);
   }
 
   async load(taskId: string, context: ServerCallContext): Promise<Task | undefined> {
