@@ -5,6 +5,7 @@
  *   "greet <name>"    -> "Hello, <name>!"
  *   "chunks <n>"      -> one artifact streamed in n chunks (append / lastChunk)
  *   "fail"            -> FAILED
+ *   "big <bytes>"     -> one artifact of <bytes> bytes of text in a single event (the binding streams it in chunks)
  * `executions` counts how often each user messageId was executed (the exactly-once checks read it).
  */
 import type { AgentExecutor, ExecutionEventBus, RequestContext } from '@a2a-js/sdk/server';
@@ -48,6 +49,15 @@ export class EchoExecutor implements AgentExecutor {
         await new Promise((r) => setTimeout(r, 5));
       }
       bus.publish(statusEvent(ctx, TaskStates.completed));
+      bus.finished();
+      return;
+    }
+    const big = /^big (\d+)$/.exec(text);
+    if (big) {
+      const n = Number(big[1]);
+      const unit = '0123456789abcdef';
+      bus.publish(artifactEvent(ctx, { artifactId: 'big', parts: [textPart(unit.repeat(Math.ceil(n / unit.length)).slice(0, n))] }, { append: false, lastChunk: true }));
+      bus.publish(statusEvent(ctx, TaskStates.completed, `${n} bytes`));
       bus.finished();
       return;
     }

@@ -4,6 +4,13 @@
  */
 import type { AgentExecutor, ExecutionEventBus, RequestContext } from '@a2a-js/sdk/server';
 import { TaskStates, artifactEvent, statusEvent, taskEvent, textOf, textPart } from '../../src/agent-kit/index.js';
+import { idempotencyKey } from '../../src/binding/index.js';
+
+/**
+ * An execution counter readable from outside the process: one line per execution start and per completion,
+ * `start|done <idempotency key> <instance>`, written synchronously so a SIGKILL cannot lose a line written before it.
+ */
+export type ExecutionLog = (line: string) => void;
 
 export class SlowExecutor implements AgentExecutor {
   private readonly canceled = new Set<string>();
@@ -11,9 +18,13 @@ export class SlowExecutor implements AgentExecutor {
   readonly executions = new Map<string, number>();
   readonly completions = new Map<string, number>();
 
+  constructor(private readonly log?: ExecutionLog) {}
+
   async execute(ctx: RequestContext, bus: ExecutionEventBus): Promise<void> {
     const id = ctx.userMessage.messageId;
     this.executions.set(id, (this.executions.get(id) ?? 0) + 1);
+    const where = ctx.context.state.get('kamf.instance');
+    this.log?.(`start ${idempotencyKey(ctx)} ${String(where)}`);
     const ms = Number(/work (\d+)/.exec(textOf(ctx.userMessage))?.[1] ?? 2000);
     bus.publish(taskEvent(ctx));
     bus.publish(statusEvent(ctx, TaskStates.working, `working for ${ms} ms`));
@@ -28,10 +39,10 @@ export class SlowExecutor implements AgentExecutor {
         }
         await new Promise((r) => setTimeout(r, Math.min(50, Math.max(1, until - Date.now()))));
       }
-      const where = ctx.context.state.get('kamf.instance');
       bus.publish(artifactEvent(ctx, { artifactId: 'result', parts: [textPart(`worked ${ms} ms`)], metadata: where ? { instance: String(where) } : undefined }));
       bus.publish(statusEvent(ctx, TaskStates.completed, `worked ${ms} ms`));
       this.completions.set(id, (this.completions.get(id) ?? 0) + 1);
+      this.log?.(`done ${idempotencyKey(ctx)} ${String(where)}`);
       bus.finished();
     } finally {
       this.running.delete(ctx.taskId);

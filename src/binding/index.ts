@@ -7,6 +7,7 @@ export { UnauthenticatedError, BINDING_ERROR, errorOf } from './server/errors.js
 export { KafkaTaskStore, type KafkaTaskStoreOptions, type TaskUpdate } from './server/task-store.js';
 export { KafkaClientRuntime, type KafkaClientOptions } from './client/runtime.js';
 export { KafkaTransport } from './client/transport.js';
-export { CircuitBreaker, type CircuitState } from './client/circuit-breaker.js';
+export { CircuitBreaker, countsAgainstAgent, type CircuitState } from './client/circuit-breaker.js';
+export { idempotencyKey } from './idempotency.js';
 export { serveAgent, stopOnSignals, type ServeAgentOptions, type RunningAgent } from './serve.js';
 export * from './registry/index.js';
