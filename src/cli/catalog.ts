@@ -22,6 +22,7 @@ export const LOADERS: Record<CommandName, () => Promise<Register>> = {
   trace: async () => (await import('./commands/trace.js')).traceCommand,
   stats: async () => (await import('./commands/stats.js')).statsCommand,
   diff: async () => (await import('./commands/diff.js')).diffCommand,
+  acl: async () => (await import('./commands/acl.js')).aclCommand,
 };
 
 export const isCommandName = (name: string | undefined): name is CommandName => name !== undefined && Object.hasOwn(SUMMARY, name);

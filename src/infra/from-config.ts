@@ -15,7 +15,7 @@ export function stackFromConfig(config: KamfConfig, progress?: Progress, options
   const i = config.infra;
   return new LocalStack({
     cacheDir: i.dir,
-    runDir: i.runDir ?? join(i.dir, 'run'),
+    runDir: i.runDir ?? join(i.dir, i.secure ? 'run-secure' : 'run'),
     host: i.host,
     kafkaPort: i.kafkaPort,
     controllerPort: i.controllerPort,
@@ -27,5 +27,7 @@ export function stackFromConfig(config: KamfConfig, progress?: Progress, options
     ...(i.javaHome ? { javaHome: i.javaHome } : {}),
     ...(progress ? { progress } : {}),
     ...(options.owner !== undefined ? { owner: options.owner } : {}),
+    // a secured broker only when KAMF runs it: an external cluster's security is its own
+    ...(i.secure && services.kafka ? { secure: { tls: i.secureTls } } : {}),
   });
 }

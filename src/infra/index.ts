@@ -4,3 +4,15 @@ export { freePort, isPortFree } from './ports.js';
 export { findJava, findMaven, DOCKER_HINT } from './tools.js';
 export { stackFromConfig } from './from-config.js';
 export { findOrphans, stopOrphans, type StackProcess } from './owner.js';
+export {
+  ADMIN_USER,
+  PRINCIPAL_PATTERN,
+  addScramUser,
+  clientSecurity,
+  ensureSecureMaterial,
+  passwordFile,
+  userPassword,
+  type ClientSecurity,
+  type SecureMaterial,
+  type SecureStackOptions,
+} from './secure.js';

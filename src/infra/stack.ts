@@ -4,7 +4,7 @@
  * With `owner`, the services this stack starts stop when the owner process ends, however it ends (src/infra/owner.ts);
  * without, they run until `down` (the background mode of `kamf infra up`).
  */
-import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KamfError } from '../core/errors.js';
 import { ensureArtifacts } from './fetch.js';
@@ -12,7 +12,8 @@ import { isAlive, readJson, spawnService, stopProcess, tailFile, type Spawned } 
 import { ownerMarker, processRef, scanStackProcesses, startWatchdog, stopOrphans, type ProcessRef } from './owner.js';
 import { isPortFree } from './ports.js';
 import { silent, type Progress } from './progress.js';
-import { kafkaHealthy, logFileOf, prepareKafka, registryArgs, registryHealthy } from './services.js';
+import { addScramUser, clientSecurity, ensureSecureMaterial, type ClientSecurity, type SecureMaterial, type SecureStackOptions } from './secure.js';
+import { kafkaHealthy, logFileOf, prepareKafka, registryArgs, registryHealthy, type KafkaClientAuth } from './services.js';
 import { findJava } from './tools.js';
 
 export type ServiceName = 'kafka' | 'registry';
@@ -36,6 +37,11 @@ export interface StackOptions {
    * process ends, even by SIGKILL, and a later `up` stops any whose owner is gone. Unset: they run until `down`.
    */
   owner?: number;
+  /**
+   * The secured broker: SASL/SCRAM-SHA-512 (over TLS with a generated CA unless `tls: false`), the StandardAuthorizer,
+   * `admin` as super user (src/infra/secure.ts). Needs a run directory of its own: credentials go in at format time.
+   */
+  secure?: SecureStackOptions;
 }
 
 export interface ServiceState {
@@ -70,6 +76,7 @@ export class LocalStack {
   private readonly progress: Progress;
   private readonly stateFile: string;
   private readonly owner: ProcessRef | undefined;
+  private material: SecureMaterial | undefined;
 
   constructor(private readonly opts: StackOptions) {
     this.host = opts.host ?? '127.0.0.1';
@@ -100,13 +107,45 @@ export class LocalStack {
   }
 
   private healthy(name: ServiceName): Promise<boolean> {
-    return name === 'kafka' ? kafkaHealthy(this.kafkaAddress) : registryHealthy(this.registryUrl);
+    return name === 'kafka' ? kafkaHealthy(this.kafkaAddress, 3000, this.adminAuth()) : registryHealthy(this.registryUrl);
+  }
+
+  /** The secured stack's secrets (CA, admin and user passwords), created on first use; undefined when not secured. */
+  async security(): Promise<SecureMaterial | undefined> {
+    if (!this.opts.secure) return undefined;
+    this.material ??= await ensureSecureMaterial(this.opts.runDir, this.host, this.opts.secure.tls ?? true);
+    return this.material;
+  }
+
+  /** Client settings (SASL, TLS) for a principal of the secured stack, the admin by default. */
+  async clientSecurity(user?: string): Promise<ClientSecurity | undefined> {
+    const m = await this.security();
+    return m ? clientSecurity(m, user) : undefined;
+  }
+
+  /** Creates (or re-keys) SCRAM users on the running secured broker; returns each user's password. */
+  async addUsers(users: readonly string[]): Promise<Record<string, string>> {
+    const m = await this.security();
+    if (!m) throw new KamfError('CONFIG_INVALID', 'this stack is not secured: it has no SCRAM users', { hint: 'Start it with kamf infra up --secure.' });
+    const java = await findJava(17, this.opts.javaHome);
+    const { kafkaClasspath } = await ensureArtifacts(this.opts.cacheDir, this.progress, { kafka: true, registry: false });
+    const out: Record<string, string> = {};
+    for (const u of users) out[u] = await addScramUser(java.bin, kafkaClasspath!, this.kafkaAddress, m, u);
+    return out;
+  }
+
+  private adminAuth(): KafkaClientAuth {
+    const m = this.material;
+    if (!m) return {};
+    const c = clientSecurity(m);
+    return { sasl: c.sasl, ...(c.tls ? { ssl: { ca: [readFileSync(c.tls.caFile, 'utf8')], rejectUnauthorized: true } } : {}) };
   }
 
   /** Start what is not running; reuse what is. Resolves when every service answers its health check. */
   async up(): Promise<ServiceStatus[]> {
     // services of any stack whose owner died with its watchdog: they would hold ports and memory forever
     await stopOrphans(this.progress);
+    await this.security();
     const wanted = this.wanted();
     const state = this.readState();
     const toStart: ServiceName[] = [];
@@ -126,6 +165,7 @@ export class LocalStack {
         registry: toStart.includes('registry'),
       });
       mkdirSync(join(this.opts.runDir, 'logs'), { recursive: true });
+      const material = await this.security();
       const storage = this.opts.registryStorage ?? 'kafkasql';
       const startKafka = async () => {
         const prepared = await prepareKafka(java.bin, {
@@ -134,6 +174,7 @@ export class LocalStack {
           kafkaPort: this.opts.kafkaPort,
           controllerPort: this.opts.controllerPort,
           classpath: artifacts.kafkaClasspath!,
+          ...(material ? { secure: { material, users: this.opts.secure?.users ?? [] } } : {}),
         });
         this.progress({ service: 'kafka', phase: 'format', message: 'storage formatted' });
         await this.launch('kafka', java.bin, [...this.markers(), ...prepared.args]);
@@ -146,6 +187,7 @@ export class LocalStack {
           jar: artifacts.registryJar!,
           storage,
           brokers: this.kafkaAddress,
+          ...(material ? { kafkaAuth: clientSecurity(material) } : {}),
         });
         await this.launch('registry', java.bin, [...this.markers(), ...args]);
       };
@@ -258,6 +300,7 @@ export class LocalStack {
   }
 
   async status(): Promise<ServiceStatus[]> {
+    await this.security(); // the secured broker answers its health check only to the admin
     const state = this.readState();
     const out: ServiceStatus[] = [];
     for (const name of this.wanted()) {

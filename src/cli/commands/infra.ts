@@ -5,12 +5,12 @@ import { SUMMARY } from '../summaries.js';
 import { KamfError } from '../../core/errors.js';
 import { consoleProgress, stackFromConfig, type ServiceName } from '../../infra/index.js';
 import { logFileOf } from '../../infra/services.js';
-import { contextFrom } from '../context.js';
+import { secureContext, secureNotes, SECURE_FLAG, SECURE_HELP } from './secure-flag.js';
 import { print, printJson, table } from '../output.js';
 import { join } from 'node:path';
 
 function localStack(cmd: Command) {
-  const ctx = contextFrom(cmd);
+  const ctx = secureContext(cmd);
   const stack = stackFromConfig(ctx.config, consoleProgress());
   if (!stack) {
     print(`An external cluster is configured (KAFKA_BROKERS=${ctx.endpoints.brokers.join(',')}, SCHEMA_REGISTRY_URL=${ctx.endpoints.registryUrl}); nothing local to manage.`);
@@ -26,18 +26,22 @@ export function infraCommand(program: Command): void {
     .command('up')
     .description('fetch (first time only) and start Kafka (KRaft) and Apicurio Registry; reuses what already runs')
     .option('--json', 'print the resulting status as JSON')
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
+    .option(SECURE_FLAG, SECURE_HELP)
+    .option('--no-tls', 'with --secure: SASL_PLAINTEXT instead of SASL_SSL')
+    .action(async (opts: { json?: boolean; secure?: boolean }, cmd: Command) => {
       const local = localStack(cmd);
       if (!local) return;
       const status = await local.stack.up();
       if (opts.json) printJson(status);
       else print(table(status.map((s) => ({ service: s.name, state: s.state, address: s.address, pid: s.pid })), ['service', 'state', 'address', 'pid']));
+      if (local.ctx.config.infra.secure && !opts.json) print(secureNotes(local.ctx.config));
     });
 
   infra
     .command('down')
     .description('stop the local services (data stays; add --clean to remove it)')
     .option('--clean', 'also delete data directories and logs')
+    .option(SECURE_FLAG, SECURE_HELP)
     .action(async (opts: { clean?: boolean }, cmd: Command) => {
       const local = localStack(cmd);
       if (!local) return;
@@ -50,6 +54,7 @@ export function infraCommand(program: Command): void {
     .command('status')
     .description('each service, its address and health')
     .option('--json', 'machine-readable output')
+    .option(SECURE_FLAG, SECURE_HELP)
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const local = localStack(cmd);
       if (!local) return;
@@ -65,6 +70,7 @@ export function infraCommand(program: Command): void {
     .argument('[service]', 'kafka or registry', 'kafka')
     .option('-n, --lines <n>', 'number of lines', '50')
     .option('-f, --follow', 'keep following the log')
+    .option(SECURE_FLAG, SECURE_HELP)
     .action(async (service: string, opts: { lines: string; follow?: boolean }, cmd: Command) => {
       const local = localStack(cmd);
       if (!local) return;
