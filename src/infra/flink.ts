@@ -1,33 +1,29 @@
 /**
- * Local Apache Flink for `kamf route --engine flink`, the same way as Kafka and the registry (src/infra/fetch.ts):
- * jars from Maven Central with Maven (infra/flink/pom.xml) into .infra/flink/libs-<version>, plus KAMF's launcher
- * (flink-sql/launcher/KamfFlinkLauncher.java) compiled with javac at first use into .infra/flink/launcher-<hash>
- * (a new hash when the source changes). The launcher runs each SQL file as one job on a local MiniCluster.
+ * Apache Flink for KAMF, fetched the same way as Kafka and the registry (src/infra/fetch.ts): the jars of a
+ * session cluster (JobManager, TaskManager, SQL Gateway, SQL Client) from Maven Central with Maven
+ * (infra/flink/pom.xml) into .infra/flink/libs-<version>-<hash of the pom>, so a changed pom fetches afresh.
+ * src/infra/flink-cluster.ts starts the cluster from them.
  */
-import { runLines } from './process.js';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { KamfError } from '../core/errors.js';
 import { pkgPath } from '../core/paths.js';
+import { runLines } from './process.js';
 import type { Progress } from './progress.js';
 import { findJava, findMaven } from './tools.js';
 
 export const FLINK_VERSION = '1.20.3';
-export const FLINK_LAUNCHER_CLASS = 'KamfFlinkLauncher';
 
-export interface FlinkRuntime {
-  java: string;
-  /** Classpath for `java -cp`: the jars and the compiled launcher. */
-  classpath: string;
-  /** JVM options from infra/flink/jvm.options (heap, Java 17 opens/exports). */
-  jvmOptions: string[];
-  log4jConfig: string;
+/** The libs directory for the current pom. */
+export function flinkLibsDir(cacheDir: string): string {
+  const hash = createHash('sha256').update(readFileSync(pkgPath('infra', 'flink', 'pom.xml'))).digest('hex').slice(0, 8);
+  return join(cacheDir, 'flink', `libs-${FLINK_VERSION}-${hash}`);
 }
 
-/** The jars of the local runner: fetched once (with download progress), then reused. Returns the libs directory. */
+/** The jars of the session cluster: fetched once (with download progress), then reused. Returns the libs directory. */
 export async function ensureFlinkLibs(cacheDir: string, progress: Progress): Promise<string> {
-  const libs = join(cacheDir, 'flink', `libs-${FLINK_VERSION}`);
+  const libs = flinkLibsDir(cacheDir);
   if (existsSync(join(libs, '.complete'))) return libs;
   progress({ service: 'flink', phase: 'download', message: `fetching Flink ${FLINK_VERSION} jars (about 160 MB) with Maven into ${libs}` });
   rmSync(libs, { recursive: true, force: true });
@@ -43,53 +39,43 @@ export async function ensureFlinkLibs(cacheDir: string, progress: Progress): Pro
   );
   if (code !== 0) {
     const errors = tail.filter((l) => l.startsWith('[ERROR]')).slice(0, 5);
-    throw new KamfError(
-      'INFRA_FETCH_FAILED',
-      `Could not fetch Flink ${FLINK_VERSION} from Maven Central.\n${(errors.length ? errors : tail.slice(-10)).join('\n')}\n` +
-        'Check network access to Maven Central (or your settings.xml mirror), or run the SQL on a Flink cluster with --gateway.',
-      { details: { tail }, hint: 'Check access to Maven Central (or your settings.xml mirror), or use a Flink cluster with --gateway.' },
-    );
+    throw new KamfError('INFRA_FETCH_FAILED', `Could not fetch Flink ${FLINK_VERSION} from Maven Central.\n${(errors.length ? errors : tail.slice(-10)).join('\n')}`, {
+      details: { tail },
+      hint: 'Check access to Maven Central (or your settings.xml mirror), or use a Flink cluster with --gateway.',
+    });
   }
   writeFileSync(join(libs, '.complete'), new Date().toISOString());
   return libs;
 }
 
-/** Compiles the launcher against the jars if this version of its source was not compiled yet. Returns the class dir. */
-export async function ensureLauncher(cacheDir: string, libs: string, java: string, progress: Progress): Promise<string> {
-  const source = pkgPath('flink-sql', 'launcher', `${FLINK_LAUNCHER_CLASS}.java`);
-  const hash = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 12);
-  const out = join(cacheDir, 'flink', `launcher-${hash}`);
-  if (existsSync(join(out, `${FLINK_LAUNCHER_CLASS}.class`))) return out;
-  mkdirSync(out, { recursive: true });
-  const javac = [join(dirname(java), 'javac'), 'javac'].find((j) => j === 'javac' || existsSync(j))!;
-  progress({ service: 'flink', phase: 'info', message: `compiling ${source}` });
-  const { code, tail } = await runLines(javac, ['-d', out, '-cp', join(libs, '*'), source]);
-  if (code !== 0) {
-    rmSync(out, { recursive: true, force: true });
-    throw new KamfError('INFRA_MISSING_TOOL', `Could not compile the Flink launcher with ${javac} (a JDK, not a JRE, is needed):\n${tail.slice(-15).join('\n')}`, {
-      details: { tool: 'javac' },
-      hint: 'Point KAMF_JAVA_HOME at a full JDK 17+ (one that has javac).',
-    });
-  }
-  return out;
-}
-
+/** Flink's Java 17 --add-opens/--add-exports list (infra/flink/jvm.options), without heap settings. */
 export function flinkJvmOptions(): string[] {
   return readFileSync(pkgPath('infra', 'flink', 'jvm.options'), 'utf8')
     .split('\n')
     .map((l) => l.replace(/#.*/, '').trim())
-    .filter(Boolean);
+    .filter((l) => l && !l.startsWith('-Xmx') && !l.startsWith('-Xms'));
 }
 
-/** Everything needed to start the launcher: fetches and compiles on first use. */
-export async function ensureFlinkRuntime(cacheDir: string, progress: Progress, javaHome?: string): Promise<FlinkRuntime> {
-  const java = await findJava(17, javaHome);
-  const libs = await ensureFlinkLibs(cacheDir, progress);
-  const launcher = await ensureLauncher(cacheDir, libs, java.bin, progress);
+/** How to run a Flink program (the SQL Client) from the fetched jars: `java <args> <program arguments>`. */
+export async function flinkJavaCommand(
+  cacheDir: string,
+  mainClass: string,
+  opts: { progress: Progress; javaHome?: string; heap?: string; logFile: string; tmpDir: string },
+): Promise<{ java: string; args: string[] }> {
+  const java = (await findJava(17, opts.javaHome)).bin;
+  const libs = await ensureFlinkLibs(cacheDir, opts.progress);
   return {
-    java: java.bin,
-    classpath: `${join(libs, '*')}:${launcher}`,
-    jvmOptions: flinkJvmOptions(),
-    log4jConfig: pkgPath('infra', 'flink', 'log4j2.properties'),
+    java,
+    args: [
+      `-Xmx${opts.heap ?? '256m'}`,
+      '-XX:+UseSerialGC',
+      ...flinkJvmOptions(),
+      `-Dlog.file=${opts.logFile}`,
+      `-Dlog4j.configurationFile=${pkgPath('infra', 'flink', 'log4j2.properties')}`,
+      `-Djava.io.tmpdir=${opts.tmpDir}`,
+      '-cp',
+      join(libs, '*'),
+      mainClass,
+    ],
   };
 }

@@ -1,219 +1,195 @@
 /**
- * The Flink engine: the same routing file on Apache Flink 1.20.
+ * The Flink engine: a routing file on Apache Flink 1.20, through a SQL Gateway. Never through the embedded planner:
+ * the file goes to Flink's own SQL Client (flink-deploy.ts), so whatever Flink accepts runs, and Flink's errors come
+ * back pointed at the file.
  *
- * - Local: KAMF's launcher (flink-sql/launcher) in one JVM with a MiniCluster, from Maven Central jars
- *   (src/infra/flink.ts). Several files run as several jobs of that one JVM, so a test pays for one start.
- * - Cluster: through the Flink SQL Gateway's REST API (`--gateway http://host:8083`): one session, each statement
- *   submitted in order and polled until it finishes; the INSERTs (one EXECUTE STATEMENT SET) become one job.
- *
- * Placeholders are substituted in the text before Flink sees it (single quotes doubled).
+ * - A routing job is named `kamf-route:<name>` (the file's base name unless given), so it can be listed, replaced
+ *   (stop with savepoint, then start from that savepoint: the Kafka offsets carry over) and stopped.
+ * - A deployed job is watched: a restart is logged, a job that runs out of its restart budget (set in the session,
+ *   flink-deploy.ts) rejects `done` with Flink's root exception.
+ * - Without a gateway, `kamf route --engine flink` starts a local session cluster (src/infra/flink-cluster.ts) that
+ *   dies with the process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, writeFileSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { KamfError } from '../core/errors.js';
-import { ensureFlinkRuntime } from '../infra/flink.js';
-import { stopProcess, tailFile } from '../infra/process.js';
-import { silent, type Progress } from '../infra/progress.js';
-import { FlinkSQL } from './flink-grammar.js';
+import type { Progress } from '../infra/progress.js';
+import { deployFile } from './flink-deploy.js';
+import { GatewaySession, type FlinkJob } from './flink-gateway.js';
 
-export interface FlinkSqlFile {
-  /** A name for logs and the job (`kamf:<name>`). */
+export const JOB_PREFIX = 'kamf-route:';
+const ACTIVE = new Set(['INITIALIZING', 'CREATED', 'RUNNING', 'RESTARTING', 'FAILING', 'CANCELLING', 'RECONCILING', 'SUSPENDED']);
+
+export interface FlinkDeployOptions {
+  gateway: string;
+  /** Placeholders already substituted. */
+  sql: string;
+  file: string;
+  /** Job name without the prefix. */
   name: string;
-  /** SQL with placeholders already substituted. */
-  sql: string;
-}
-
-export interface LocalFlinkOptions {
-  files: FlinkSqlFile[];
+  /** Replace a running job of the same name (stop with savepoint, start from it). Without, such a job is an error. */
+  replace?: boolean;
+  /** More session settings (`SET`) before the file. */
+  settings?: Record<string, string>;
   cacheDir: string;
-  /** Where the substituted SQL files and the JVM's log go. */
-  runDir: string;
+  workDir: string;
+  progress: Progress;
   javaHome?: string;
-  /** Extra Flink configuration (`-Dkey=value` for the launcher), e.g. { 'parallelism.default': '2' }. */
-  flinkConf?: Record<string, string>;
-  /** Replaces -Xmx from infra/flink/jvm.options. */
-  heap?: string;
-  progress?: Progress;
-  /** How long to wait for every job to be submitted. Default 180 s. */
-  startTimeoutMs?: number;
-}
-
-/** A running local Flink JVM with one job per file. */
-export class LocalFlink {
-  readonly jobs = new Map<string, string>();
-  readonly logFile: string;
-  private child?: ChildProcess;
-  private exitCode: number | null | undefined;
-  private readonly errors: string[] = [];
-  private readonly exited: Promise<number | null>;
-  private resolveExit!: (code: number | null) => void;
-  startedMs = 0;
-
-  constructor(private readonly opts: LocalFlinkOptions) {
-    this.logFile = join(resolve(opts.runDir), 'flink.log');
-    this.exited = new Promise((r) => (this.resolveExit = r));
-  }
-
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
-  /** Fetches/compiles on first use, starts the JVM, resolves when every file's job is submitted. */
-  async start(): Promise<void> {
-    const t0 = Date.now();
-    const progress = this.opts.progress ?? silent;
-    const rt = await ensureFlinkRuntime(this.opts.cacheDir, progress, this.opts.javaHome);
-    const dir = resolve(this.opts.runDir);
-    mkdirSync(dir, { recursive: true });
-    const paths = this.opts.files.map((f, i) => {
-      const p = join(dir, `${String(i + 1).padStart(2, '0')}-${f.name.replace(/[^A-Za-z0-9._-]/g, '_')}`);
-      writeFileSync(p, f.sql);
-      return p;
-    });
-    const jvm = rt.jvmOptions.map((o) => (this.opts.heap && o.startsWith('-Xmx') ? `-Xmx${this.opts.heap}` : o));
-    const conf = Object.entries(this.opts.flinkConf ?? {}).map(([k, v]) => `-D${k}=${v}`);
-    const args = [...jvm, `-Dlog4j2.configurationFile=${rt.log4jConfig}`, `-Dkamf.run=${dir}`, '-cp', rt.classpath, 'KamfFlinkLauncher', ...conf, ...paths];
-    writeFileSync(this.logFile, '');
-    const fd = openSync(this.logFile, 'a'); // append mode: launcher lines are appended to the same file
-    progress({ service: 'flink', phase: 'start', message: `starting a local Flink ${paths.length > 1 ? `with ${paths.length} jobs ` : ''}(log: ${this.logFile})` });
-    const child = spawn(rt.java, args, { cwd: dir, detached: true, stdio: ['ignore', 'pipe', fd] });
-    closeSync(fd);
-    this.child = child;
-    child.once('exit', (code) => {
-      this.exitCode = code;
-      this.resolveExit(code);
-    });
-    let partial = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      const lines = (partial + chunk.toString('utf8')).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) this.onLine(line);
-    });
-    const timeout = this.opts.startTimeoutMs ?? 180_000;
-    while (this.jobs.size < paths.length) {
-      if (this.exitCode !== undefined) {
-        throw new KamfError('ROUTER_FLINK_FAILED', `Flink exited during start (code ${this.exitCode}).\n${this.errors.join('\n')}\nLast lines of ${this.logFile}:\n${tailFile(this.logFile, 25)}`, {
-          details: { logFile: this.logFile, errors: this.errors },
-        });
-      }
-      if (Date.now() - t0 > timeout) {
-        await this.stop();
-        throw new KamfError('ROUTER_FLINK_FAILED', `Flink did not submit its jobs within ${timeout} ms. Last lines of ${this.logFile}:\n${tailFile(this.logFile, 25)}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    this.startedMs = Date.now() - t0;
-    progress({ service: 'flink', phase: 'ready', message: `${[...this.jobs].map(([f, id]) => `${f}: job ${id}`).join(', ')} (pid ${child.pid}, ${(this.startedMs / 1000).toFixed(1)} s)` });
-  }
-
-  private onLine(line: string): void {
-    const fd = openSync(this.logFile, 'a');
-    try {
-      writeSync(fd, `[launcher] ${line}\n`);
-    } finally {
-      closeSync(fd);
-    }
-    const job = /^KAMF-FLINK-JOB (\S+) (\S+)/.exec(line);
-    if (job) this.jobs.set(job[1]!, job[2]!);
-    if (line.startsWith('KAMF-FLINK-ERROR ')) this.errors.push(line.slice('KAMF-FLINK-ERROR '.length));
-  }
-
-  /** Resolves with the exit code when the JVM ends (a job failure ends it with code 3). */
-  get done(): Promise<number | null> {
-    return this.exited;
-  }
-
-  get failures(): readonly string[] {
-    return this.errors;
-  }
-
-  async stop(): Promise<void> {
-    if (this.child?.pid && this.exitCode === undefined) await stopProcess(this.child.pid, 10_000);
-  }
-}
-
-// ---- SQL Gateway --------------------------------------------------------------------------------------------
-
-/** Statements of a file as Flink's SQL client would send them (an EXECUTE STATEMENT SET block is one). */
-export function splitStatements(sql: string): string[] {
-  const slices = new FlinkSQL().splitSQLByStatement(sql);
-  if (!slices) throw new KamfError('ROUTER_SQL_SYNTAX', 'The SQL file does not parse, so it cannot be split into statements');
-  return slices.map((s) => s.text.trim().replace(/;\s*$/, '')).filter(Boolean);
-}
-
-export interface GatewayOptions {
-  url: string;
-  sql: string;
-  /** Session properties, e.g. { 'execution.buffer-timeout': '10 ms' }. */
-  properties?: Record<string, string>;
-  pollMs?: number;
-  timeoutMs?: number;
   log?: (line: string) => void;
-  fetchImpl?: typeof fetch;
 }
 
-export interface GatewaySubmission {
-  sessionHandle: string;
-  /** Job ids reported by INSERT / statement-set operations. */
+export interface FlinkDeployment {
+  jobName: string;
   jobIds: string[];
+  /** The job it replaced, and the savepoint the new one started from. */
+  replaced?: { jobId: string; savepoint?: string };
 }
 
-/** Submits every statement through the SQL Gateway REST API (v1) and returns the session and job ids. */
-export async function submitToGateway(opts: GatewayOptions): Promise<GatewaySubmission> {
-  const base = opts.url.replace(/\/+$/, '');
-  const f = opts.fetchImpl ?? fetch;
-  const call = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
-    let res: Response;
-    try {
-      res = await f(`${base}${path}`, {
-        method,
-        headers: { 'content-type': 'application/json' },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(30_000),
+/** Deploys a routing file as job `kamf-route:<name>`. */
+export async function deployRouting(opts: FlinkDeployOptions): Promise<FlinkDeployment> {
+  const jobName = `${JOB_PREFIX}${opts.name}`;
+  const session = await GatewaySession.open(opts.gateway);
+  let replaced: FlinkDeployment['replaced'];
+  const settings: Record<string, string> = { ...opts.settings };
+  try {
+    const running = (await session.jobs()).filter((j) => j.name === jobName && ACTIVE.has(j.status));
+    if (running.length && !opts.replace) {
+      throw new KamfError('ROUTER_FLINK_FAILED', `A routing job named ${jobName} is already ${running[0]!.status} on ${opts.gateway} (job ${running[0]!.id}).`, {
+        hint: `Replace it with --replace (stop with savepoint, then start), stop it with \`kamf route stop ${opts.name} --gateway ${opts.gateway}\`, or pick another --name.`,
       });
-    } catch (err) {
-      throw new KamfError('ROUTER_GATEWAY_ERROR', `Flink SQL Gateway at ${base} is not reachable: ${(err as Error).message}`, { cause: err });
     }
-    const text = await res.text();
-    const json = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
-    if (!res.ok) {
-      const errors = (json.errors as string[] | undefined)?.join('\n') ?? text;
-      throw new KamfError('ROUTER_GATEWAY_ERROR', `SQL Gateway ${method} ${path}: HTTP ${res.status}\n${errors.slice(0, 4000)}`, { details: { status: res.status } });
-    }
-    return json;
-  };
-  const session = await call('POST', '/v1/sessions', { sessionName: 'kamf-route', properties: opts.properties ?? {} });
-  const sessionHandle = String(session.sessionHandle);
-  opts.log?.(`gateway session ${sessionHandle}`);
-  const jobIds: string[] = [];
-  for (const statement of splitStatements(opts.sql)) {
-    const head = statement.replace(/\s+/g, ' ').slice(0, 70);
-    const op = await call('POST', `/v1/sessions/${sessionHandle}/statements`, { statement });
-    const opHandle = String(op.operationHandle);
-    const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
-    for (;;) {
-      const st = await call('GET', `/v1/sessions/${sessionHandle}/operations/${opHandle}/status`);
-      const status = String(st.status);
-      if (status === 'FINISHED') break;
-      if (status === 'ERROR' || status === 'CANCELED' || status === 'CLOSED' || status === 'TIMEOUT') {
-        // the result endpoint carries the error text
-        const detail = await call('GET', `/v1/sessions/${sessionHandle}/operations/${opHandle}/result/0`).catch((e: Error) => ({ error: e.message }));
-        throw new KamfError('ROUTER_GATEWAY_ERROR', `Statement failed on the SQL Gateway (${status}): ${head}\n${JSON.stringify(detail).slice(0, 4000)}`);
+    for (const job of running) {
+      opts.log?.(`stopping job ${job.id} (${jobName}) with a savepoint`);
+      const savepoint = await session.stopJob(job.id, true);
+      replaced = { jobId: job.id, ...(savepoint ? { savepoint } : {}) };
+      if (savepoint) {
+        settings['execution.savepoint.path'] = savepoint;
+        // a changed file may drop operators: their state is not needed
+        settings['execution.savepoint.ignore-unclaimed-state'] = 'true';
       }
-      if (Date.now() > deadline) throw new KamfError('ROUTER_GATEWAY_ERROR', `Statement still ${status} after ${opts.timeoutMs ?? 120_000} ms: ${head}`);
-      await new Promise((r) => setTimeout(r, opts.pollMs ?? 300));
     }
-    const result = await call('GET', `/v1/sessions/${sessionHandle}/operations/${opHandle}/result/0`).catch(() => ({}) as Record<string, unknown>);
-    const jobId = (result as { jobID?: string }).jobID ?? findJobId(result);
-    if (jobId) jobIds.push(jobId);
-    opts.log?.(`gateway: ${head}${jobId ? ` -> job ${jobId}` : ''}`);
+  } finally {
+    await session.close();
   }
-  return { sessionHandle, jobIds };
+  const d = await deployFile({
+    gateway: opts.gateway,
+    sql: opts.sql,
+    file: opts.file,
+    jobName,
+    settings,
+    cacheDir: opts.cacheDir,
+    workDir: opts.workDir,
+    progress: opts.progress,
+    ...(opts.javaHome ? { javaHome: opts.javaHome } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
+  });
+  return { jobName, jobIds: d.jobIds, ...(replaced ? { replaced } : {}) };
 }
 
-function findJobId(result: unknown): string | undefined {
-  const data = (result as { results?: { data?: Array<{ fields?: unknown[] }> } }).results?.data;
-  const first = data?.[0]?.fields?.[0];
-  return typeof first === 'string' && /^[0-9a-f]{32}$/.test(first) ? first : undefined;
+/** KAMF's routing jobs on the cluster behind a gateway (all of Flink's jobs with `all`), newest first. */
+export async function listRoutingJobs(gateway: string, all = false): Promise<FlinkJob[]> {
+  const session = await GatewaySession.open(gateway);
+  try {
+    return (await session.jobs()).filter((j) => all || j.name.startsWith(JOB_PREFIX));
+  } finally {
+    await session.close();
+  }
+}
+
+/** Stops the running routing job named `name` (or with that job id). Resolves with what was stopped. */
+export async function stopRouting(gateway: string, nameOrId: string, opts: { savepoint?: boolean } = {}): Promise<Array<{ jobId: string; name: string; savepoint?: string }>> {
+  const session = await GatewaySession.open(gateway);
+  try {
+    const jobs = (await session.jobs()).filter((j) => ACTIVE.has(j.status) && (j.id === nameOrId || j.name === `${JOB_PREFIX}${nameOrId}` || j.name === nameOrId));
+    if (jobs.length === 0) {
+      throw new KamfError('ROUTER_FLINK_FAILED', `No running routing job ${nameOrId} on ${gateway}.`, { hint: `List them with \`kamf route jobs --gateway ${gateway}\`.` });
+    }
+    const out: Array<{ jobId: string; name: string; savepoint?: string }> = [];
+    for (const j of jobs) {
+      const savepoint = await session.stopJob(j.id, opts.savepoint ?? false);
+      out.push({ jobId: j.id, name: j.name, ...(savepoint ? { savepoint } : {}) });
+    }
+    return out;
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * Follows jobs until they end: resolves when all FINISHED or were CANCELED, rejects when one FAILED, with Flink's
+ * root exception (from the JobManager's REST API, whose address the gateway's session configuration names).
+ */
+export class FlinkJobWatch {
+  readonly done: Promise<string>;
+  private stopped = false;
+  private timer?: NodeJS.Timeout;
+  /** Last status per job id. */
+  readonly status = new Map<string, string>();
+
+  constructor(
+    private readonly gateway: string,
+    private readonly jobIds: string[],
+    private readonly opts: { pollMs?: number; log?: (line: string) => void } = {},
+  ) {
+    this.done = this.follow();
+    this.done.catch(() => {});
+  }
+
+  private async follow(): Promise<string> {
+    const session = await GatewaySession.open(this.gateway);
+    const props = await session.properties().catch(() => ({}) as Record<string, string>);
+    const rest = props['rest.address'] && props['rest.port'] ? `http://${props['rest.address']}:${props['rest.port']}` : undefined;
+    let restarts = 0;
+    try {
+      while (!this.stopped) {
+        const jobs = await session.jobs().catch(() => undefined);
+        for (const id of this.jobIds) {
+          const j = jobs?.find((x) => x.id === id);
+          if (!j) continue;
+          const before = this.status.get(id);
+          this.status.set(id, j.status);
+          if (j.status !== before) this.opts.log?.(`job ${id} ${j.status}`);
+          if (j.status === 'RESTARTING' && before !== 'RESTARTING') {
+            restarts++;
+            this.opts.log?.(`job ${id} is restarting (${restarts}): ${(await rootException(rest, id)).cause}`);
+          }
+          if (j.status === 'FAILED') {
+            const { cause, failures } = await rootException(rest, id);
+            throw new KamfError('ROUTER_FLINK_FAILED', `Flink job ${id} (${j.name}) FAILED after its restart budget (${failures ?? '?'} failures): ${cause}`, {
+              details: { jobId: id, cause, ...(failures !== undefined ? { failures } : {}) },
+              hint: rest ? `Flink's exceptions: ${rest}/jobs/${id}/exceptions` : 'See the JobManager log of the cluster.',
+            });
+          }
+        }
+        const ended = this.jobIds.every((id) => ['FINISHED', 'CANCELED'].includes(this.status.get(id) ?? ''));
+        if (ended) return [...this.status.values()].join(',');
+        await new Promise<void>((r) => (this.timer = setTimeout(r, this.opts.pollMs ?? 1000)));
+      }
+      return 'stopped watching';
+    } finally {
+      await session.close();
+    }
+  }
+
+  /** Stops following (the jobs keep running). */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+}
+
+/** The job's root exception (its last cause) and how often the job failed, if the JobManager's REST API answers. */
+async function rootException(rest: string | undefined, jobId: string): Promise<{ cause: string; failures?: number }> {
+  if (!rest) return { cause: '(the JobManager REST API is not known)' };
+  try {
+    const r = (await (await fetch(`${rest}/jobs/${jobId}/exceptions?maxExceptions=20`, { signal: AbortSignal.timeout(5000) })).json()) as {
+      exceptionHistory?: { entries?: Array<{ stacktrace?: string }> };
+      'root-exception'?: string;
+    };
+    const entries = r.exceptionHistory?.entries ?? [];
+    const trace = entries[0]?.stacktrace ?? r['root-exception'] ?? '';
+    const causes = [...trace.matchAll(/(?:^|\n)(?:Caused by: )?([\w.$]+): ([^\n]*)/g)];
+    const last = causes[causes.length - 1];
+    return { cause: last ? `${last[1]}: ${last[2]}` : trace.split('\n')[0] || '(no exception recorded yet)', failures: entries.length };
+  } catch {
+    return { cause: `(the JobManager REST API at ${rest} did not answer)` };
+  }
 }

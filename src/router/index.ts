@@ -6,13 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { AvroSerde } from '../codec/serde.js';
-import { ensureTopics } from '../core/admin.js';
 import type { KamfConfig } from '../core/config.js';
-import { isKamfError } from '../core/errors.js';
 import { createKafka, createRegistry, resolveEndpoints } from '../core/kafka.js';
+import { FlinkCluster, type FlinkClusterOptions } from '../infra/flink-cluster.js';
 import { silent, type Progress } from '../infra/progress.js';
 import { RxjsRouter, type RxjsEngineOptions } from './engine.js';
-import { LocalFlink, submitToGateway, type LocalFlinkOptions } from './flink-engine.js';
+import { deployRouting, FlinkJobWatch, stopRouting } from './flink-engine.js';
 import type { RouterStatsSnapshot } from './metrics.js';
 import type { RouterPlan } from './plan.js';
 import { resolvePlaceholders, substituteSql, type Vars } from './placeholders.js';
@@ -21,7 +20,9 @@ import { planRoutingSql } from './sql.js';
 export { formatPlan, planToJson, type RouterPlan } from './plan.js';
 export { planRoutingSql, loadRoutingFile } from './sql.js';
 export { RxjsRouter, laneOf, type RxjsEngineOptions, type DestinationOptions } from './engine.js';
-export { LocalFlink, submitToGateway, splitStatements } from './flink-engine.js';
+export { deployRouting, listRoutingJobs, stopRouting, FlinkJobWatch, JOB_PREFIX, type FlinkDeployment } from './flink-engine.js';
+export { deployFile, DEFAULT_SESSION_SETTINGS, type Deployment } from './flink-deploy.js';
+export { GatewaySession, type FlinkJob, type GatewayResult, type GatewayColumn } from './flink-gateway.js';
 export { ROUTER_CHANNELS, type RouterStats, type RouterStatsSnapshot } from './metrics.js';
 export { resolvePlaceholders, substituteSql, findPlaceholders } from './placeholders.js';
 
@@ -42,10 +43,15 @@ export interface StartRouterOptions {
   config: KamfConfig;
   /** Placeholder values over `routerVars` (`--set NAME=value`). */
   vars?: Vars;
-  /** Flink engine: submit to this SQL Gateway instead of starting a local Flink. */
+  /** Flink engine: deploy through this SQL Gateway instead of starting a local session cluster. */
   gateway?: string;
+  /** Flink engine: the job is `kamf-route:<name>`; default the file's base name without `.sql`. */
+  name?: string;
+  /** Flink engine: replace a running job of the same name (stop with savepoint, start from it). */
+  replace?: boolean;
   rxjs?: Partial<Omit<RxjsEngineOptions, 'plan' | 'kafkaFor'>>;
-  flink?: Partial<Omit<LocalFlinkOptions, 'files'>>;
+  /** Flink engine without a gateway: the local session cluster. */
+  flink?: Partial<Omit<FlinkClusterOptions, 'cacheDir' | 'runDir'>> & { settings?: Record<string, string> };
   progress?: Progress;
   log?: (line: string) => void;
 }
@@ -55,11 +61,18 @@ export interface RunningRouter {
   /** The embedded engine's plan (Flink: the plan when the file is inside the subset, for topic creation). */
   plan?: RouterPlan;
   stats?: () => RouterStatsSnapshot;
-  /** Local Flink: the JVM; gateway: the session and job ids. */
-  flink?: LocalFlink;
-  gatewayJobs?: string[];
-  /** Rejects (or resolves with an exit code) when the engine stops on its own. */
+  /** Flink: the local session cluster (none with a gateway). */
+  flink?: FlinkCluster;
+  /** Flink: the gateway the job was deployed through, the job name and ids. */
+  gateway?: string;
+  jobName?: string;
+  jobIds?: string[];
+  /** Rejects when the engine fails (a Flink job FAILED after its restart budget); resolves when it ends. */
   done: Promise<unknown>;
+  /**
+   * Embedded: drains and stops. Flink with a gateway: stops following the job, which keeps running on the
+   * cluster (`kamf route stop`). Local Flink: stops the job and the cluster.
+   */
   stop(): Promise<void>;
 }
 
@@ -86,33 +99,48 @@ export async function startRouter(opts: StartRouterOptions): Promise<RunningRout
     return { engine: 'rxjs', plan, stats: () => router.snapshot(), done: router.done, stop: () => router.stop() };
   }
 
-  const values = resolvePlaceholders(text, vars, basename(opts.file));
-  const sql = substituteSql(text, values);
-  // sink topics: created up front when the file is inside the embedded subset (Flink would rely on auto-creation)
-  let plan: RouterPlan | undefined;
+  // the Flink engine never runs the embedded planner: Flink parses and validates the file
+  const sql = substituteSql(text, resolvePlaceholders(text, vars, basename(opts.file)));
+  const name = opts.name ?? basename(opts.file).replace(/\.sql$/i, '');
+  const runDir = join(opts.config.infra.runDir ?? join(opts.config.infra.dir, 'run'), 'flink', `${Date.now()}-${process.pid}`);
+  let cluster: FlinkCluster | undefined;
+  let gateway = opts.gateway;
+  if (!gateway) {
+    cluster = await new FlinkCluster({ cacheDir: opts.config.infra.dir, runDir: join(runDir, 'cluster'), owner: process.pid, progress, ...opts.flink }).start();
+    gateway = cluster.gatewayUrl;
+  }
   try {
-    plan = planRoutingSql(text, vars, opts.file);
+    const d = await deployRouting({
+      gateway,
+      sql,
+      file: basename(opts.file),
+      name,
+      ...(opts.replace ? { replace: true } : {}),
+      ...(opts.flink?.settings ? { settings: opts.flink.settings } : {}),
+      cacheDir: opts.config.infra.dir,
+      workDir: join(runDir, 'deploy'),
+      progress,
+      log,
+    });
+    if (d.replaced) log(`replaced job ${d.replaced.jobId}${d.replaced.savepoint ? ` (started from savepoint ${d.replaced.savepoint})` : ''}`);
+    const watch = new FlinkJobWatch(gateway, d.jobIds, { log });
+    const gw = gateway;
+    return {
+      engine: 'flink',
+      gateway: gw,
+      jobName: d.jobName,
+      jobIds: d.jobIds,
+      ...(cluster ? { flink: cluster } : {}),
+      done: watch.done,
+      stop: async () => {
+        watch.stop();
+        if (!cluster) return;
+        await stopRouting(gw, name).catch(() => {});
+        await cluster.stop();
+      },
+    };
   } catch (err) {
-    if (!isKamfError(err, 'ROUTER_SQL_UNSUPPORTED')) throw err;
-    log('the file is outside the embedded subset: sink topics are not created up front');
+    await cluster?.stop();
+    throw err;
   }
-  if (plan && !opts.gateway) {
-    const kafka = createKafka(opts.config, resolveEndpoints(opts.config), { clientId: 'kamf-router' });
-    const topics = [...new Set(plan.sinks.map((s) => plan!.tables[s]!.topic))];
-    const created = await ensureTopics(kafka, topics.map((name) => ({ name, partitions: opts.rxjs?.sinkPartitions ?? 6, compacted: false })));
-    if (created.length) log(`created topics ${created.join(', ')}`);
-  }
-  if (opts.gateway) {
-    const { jobIds } = await submitToGateway({ url: opts.gateway, sql, log });
-    return { engine: 'flink', ...(plan ? { plan } : {}), gatewayJobs: jobIds, done: new Promise(() => {}), stop: async () => {} };
-  }
-  const flink = new LocalFlink({
-    files: [{ name: basename(opts.file), sql }],
-    cacheDir: opts.config.infra.dir,
-    runDir: join(opts.config.infra.runDir ?? join(opts.config.infra.dir, 'run'), 'flink', `${Date.now()}`),
-    progress,
-    ...opts.flink,
-  });
-  await flink.start();
-  return { engine: 'flink', ...(plan ? { plan } : {}), flink, done: flink.done, stop: () => flink.stop() };
 }

@@ -34,6 +34,15 @@ describe('router layering', () => {
     expect(parserUsers).toEqual([]);
   });
 
+  it('the Flink engine never loads the embedded planner nor the grammar: Flink parses the file', () => {
+    const src = pkgPath('src');
+    const graph = importGraph(join(src, 'router', 'flink-engine.ts'));
+    const modules = [...graph.keys()].map((f) => relative(src, f));
+    expect(modules).toContain('router/flink-deploy.ts');
+    expect(modules.filter((m) => m === 'router/sql.ts' || m.startsWith('router/sql/') || m === 'router/flink-grammar.ts' || m === 'router/expr.ts')).toEqual([]);
+    expect([...graph.values()].flat().filter((p) => p.startsWith('dt-sql-parser') || p.startsWith('antlr4'))).toEqual([]);
+  });
+
   it('the planner is where the parser is', () => {
     const graph = importGraph(pkgPath('src', 'router', 'sql.ts'));
     expect([...graph.values()].flat().some((p) => p.startsWith('dt-sql-parser'))).toBe(true);
