@@ -72,8 +72,19 @@ export const restContentType: RequestHandler = (req, res, next) => {
   res.status(415).json(toRestErrorBody(err, 415));
 };
 
-/** HTTP+JSON: responses and errors as `application/json` (the SDK sends `application/a2a+json`). */
+const GATEWAY_STATUS_NAMES = new Set<string>(Object.values(GATEWAY_FAILURE).map((f) => f.httpStatus));
+
+/**
+ * HTTP+JSON: responses and errors as `application/json` (the SDK sends `application/a2a+json`), and the gateway's
+ * own failures with their status name (the SDK's error body knows only the A2A errors and says UNKNOWN).
+ */
 export const restJsonResponses: RequestHandler = (_req, res, next) => {
+  const json = res.json.bind(res);
+  res.json = ((body: { error?: { status?: string; details?: Array<{ reason?: string }> } }) => {
+    const reason = body?.error?.details?.[0]?.reason;
+    if (body?.error?.status === 'UNKNOWN' && reason && GATEWAY_STATUS_NAMES.has(reason)) body.error.status = reason;
+    return json(body);
+  }) as Response['json'];
   const setHeader = res.setHeader.bind(res);
   res.setHeader = ((name: string, value: number | string | readonly string[]) => {
     if (name.toLowerCase() === 'content-type' && typeof value === 'string' && value.toLowerCase().startsWith('application/a2a+json')) {

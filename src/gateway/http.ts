@@ -84,6 +84,14 @@ export function createHttpApp(o: HttpAppOptions): Express {
   return app;
 }
 
+/** RFC 9110 §13.1: If-None-Match decides when present (weak comparison), else If-Modified-Since. */
+function notModified(ifNoneMatch: string | undefined, ifModifiedSince: string | undefined, etag: string, changedAt: number): boolean {
+  const weak = (t: string) => t.trim().replace(/^W\//, '');
+  if (ifNoneMatch) return ifNoneMatch.split(',').some((t) => t.trim() === '*' || weak(t) === weak(etag));
+  const since = ifModifiedSince ? Date.parse(ifModifiedSince) : NaN;
+  return !Number.isNaN(since) && changedAt <= since;
+}
+
 function notFound(res: express.Response, message: string): void {
   res.status(404).type('application/json').send(JSON.stringify({ error: { code: 404, status: 'NOT_FOUND', message, details: [] } }));
 }
@@ -94,10 +102,11 @@ function cardHandler(relay: KafkaRelay, agents: AgentTable, name: string, maxAge
     const agent = agents.get(name);
     if (!agent) return notFound(res, `no agent "${name}" in the registry`);
     const body = JSON.stringify(AgentCard.toJSON(await relay.getAgentCard()));
-    res.setHeader('ETag', `W/"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`);
+    const etag = `W/"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`;
+    res.setHeader('ETag', etag);
     res.setHeader('Last-Modified', new Date(agent.changedAt).toUTCString());
     res.setHeader('Cache-Control', `public, max-age=${maxAge}`);
-    if (req.fresh) return void res.status(304).end();
+    if (notModified(req.header('if-none-match'), req.header('if-modified-since'), etag, agent.changedAt)) return void res.status(304).end();
     res.setHeader('Content-Type', 'application/json');
     res.status(200).send(body);
   };
