@@ -12,6 +12,9 @@ export interface CardInput {
   brokers: string[];
   /** Override the request topic (default agent.<name>.requests). */
   topic?: string;
+  /** How callers authenticate (A2A §4.5): schemes by name, and the requirements (alternatives) a caller meets. */
+  securitySchemes?: AgentCard['securitySchemes'];
+  securityRequirements?: AgentCard['securityRequirements'];
 }
 
 export function kafkaAgentCard(input: CardInput): AgentCard {
@@ -29,8 +32,8 @@ export function kafkaAgentCard(input: CardInput): AgentCard {
     ],
     provider: { organization: 'KAMF', url: 'https://kamf.dev' },
     capabilities: { streaming: input.streaming ?? true, pushNotifications: false, extensions: [], extendedAgentCard: false },
-    securitySchemes: {},
-    securityRequirements: [],
+    securitySchemes: input.securitySchemes ?? {},
+    securityRequirements: input.securityRequirements ?? [],
     defaultInputModes: ['text/plain'],
     defaultOutputModes: ['text/plain'],
     skills: input.skills.map((s) => ({ tags: [], examples: [], inputModes: [], outputModes: [], securityRequirements: [], ...s })),

@@ -3,6 +3,7 @@
  * registry entry (card + liveness). `stop()` is the graceful shutdown: announce DRAINING, stop fetching, let
  * running requests finish, then tombstone the registry entry.
  */
+import { randomUUID } from 'node:crypto';
 import type { AgentCard } from '@a2a-js/sdk';
 import type { AgentExecutor } from '@a2a-js/sdk/server';
 import { ensureTopics } from '../core/admin.js';
@@ -13,6 +14,8 @@ import { connectMesh, type MeshConnection } from './mesh.js';
 import { AgentPublisher } from './registry/index.js';
 import { KafkaAgentServer, type KafkaAgentServerOptions } from './server/server.js';
 import { laneTopics } from './server/lanes.js';
+import type { CardSigningKey } from '../security/card-signing.js';
+import type { CallerVerifier } from '../security/verifiers.js';
 
 export interface ServeAgentOptions {
   config: KamfConfig;
@@ -32,6 +35,15 @@ export interface ServeAgentOptions {
   mesh?: MeshConnection;
   /** See KafkaAgentServerOptions.authenticate. */
   authenticate?: KafkaAgentServerOptions['authenticate'];
+  /** See KafkaAgentServerOptions.replyTopicPrefix (default `a2a.replies.`). */
+  replyTopicPrefix?: string;
+  /**
+   * Verifies callers (bearer JWT, API key: src/security/verifiers.ts): it becomes the `authenticate` hook, and the
+   * card declares its security schemes. Takes the place of `authenticate`.
+   */
+  verifier?: CallerVerifier;
+  /** Signs the Agent Card on publish, for directories that require signatures (src/security/card-signing.ts). */
+  signingKey?: CardSigningKey;
   /**
    * Priority lanes, highest first: lane names, '' for the plain request topic. ['high', ''] serves
    * agent.<name>.requests.high before agent.<name>.requests (see server/lanes.ts). Default [''].
@@ -68,9 +80,17 @@ export async function serveAgent(opts: ServeAgentOptions): Promise<RunningAgent>
     { name: registry, partitions: TOPICS.registry.partitions, compacted: true },
   ]);
   let card: AgentCard = {
-    ...kafkaAgentCard({ name: opts.name, description: opts.description, skills: opts.skills, brokers: mesh.endpoints.brokers, ...(opts.requestTopic ? { topic: requestTopic } : {}) }),
+    ...kafkaAgentCard({
+      name: opts.name,
+      description: opts.description,
+      skills: opts.skills,
+      brokers: mesh.endpoints.brokers,
+      ...(opts.requestTopic ? { topic: requestTopic } : {}),
+      ...(opts.verifier ? { securitySchemes: opts.verifier.securitySchemes, securityRequirements: opts.verifier.securityRequirements } : {}),
+    }),
     ...opts.card,
   };
+  const authenticate = opts.verifier ? (headers: Record<string, string>) => opts.verifier!.authenticate(headers) : opts.authenticate;
   const server = new KafkaAgentServer({
     kafka: mesh.kafka,
     codec: mesh.codec,
@@ -82,8 +102,10 @@ export async function serveAgent(opts: ServeAgentOptions): Promise<RunningAgent>
     requestTopics,
     ...(opts.groupId ? { groupId: opts.groupId } : {}),
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
-    ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),
-    ...(opts.authenticate ? { authenticate: opts.authenticate } : {}),
+    // instance ids start with the agent's name: its ACLs grant its task store groups by that prefix (docs/security.md)
+    instanceId: opts.instanceId ?? `${opts.name}.${randomUUID()}`,
+    ...(authenticate ? { authenticate } : {}),
+    ...(opts.replyTopicPrefix !== undefined ? { replyTopicPrefix: opts.replyTopicPrefix } : {}),
   });
   await server.start();
   const publisher = new AgentPublisher({
@@ -93,6 +115,7 @@ export async function serveAgent(opts: ServeAgentOptions): Promise<RunningAgent>
     instanceId: server.instanceId,
     topic: registry,
     ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}),
+    ...(opts.signingKey ? { signingKey: opts.signingKey } : {}),
   });
   await publisher.start();
   let stopped = false;

@@ -11,6 +11,7 @@ import type { AgentCard } from '@a2a-js/sdk';
 import type { AgentCardResolver } from '@a2a-js/sdk/client';
 import { z } from 'zod';
 import { KamfError } from '../../core/errors.js';
+import { cardCheck, type CardCheck, type CardPolicy } from '../../security/card-signing.js';
 import { AGENT_NAME_PATTERN, parseOptions } from './common.js';
 import type { AgentDirectory } from './directory.js';
 
@@ -27,6 +28,8 @@ export interface KafkaAgentCardResolverOptions {
   timeoutMs?: number;
   /** Resolver for `http://` and `https://` URLs. Without one, such URLs are refused. */
   fallback?: AgentCardResolver;
+  /** Refuse (A2A_CARD_UNTRUSTED) a card this policy does not accept: unsigned, forged, or naming foreign topics. */
+  cardPolicy?: CardPolicy;
 }
 
 const optionsSchema = z.object({
@@ -39,6 +42,7 @@ const optionsSchema = z.object({
       message: 'expected an AgentCardResolver',
     })
     .optional(),
+  cardPolicy: z.custom<CardPolicy>((v) => typeof v === 'object' && v !== null, { message: 'expected a card policy' }).optional(),
 });
 
 /** `agent://<name>`, `agent://<name>/` or `<name>` → the agent name; anything else → CONFIG_INVALID. */
@@ -64,12 +68,14 @@ export class KafkaAgentCardResolver implements AgentCardResolver {
   private readonly directory: CardDirectory;
   private readonly timeoutMs: number;
   private readonly fallback: AgentCardResolver | undefined;
+  private readonly check: CardCheck | undefined;
 
   constructor(options: KafkaAgentCardResolverOptions) {
     const o = parseOptions('KafkaAgentCardResolver', optionsSchema, options);
     this.directory = o.directory;
     this.timeoutMs = o.timeoutMs;
     this.fallback = o.fallback;
+    this.check = o.cardPolicy ? cardCheck(o.cardPolicy) : undefined;
   }
 
   /**
@@ -84,6 +90,8 @@ export class KafkaAgentCardResolver implements AgentCardResolver {
       });
     }
     const agent = await this.directory.waitFor(agentNameFromUrl(baseUrl), { timeoutMs: this.timeoutMs });
+    // a client never calls an agent whose card it does not trust, whatever its directory offered
+    await this.check?.(agent.card, agent.agentName);
     // callers may normalise or decorate the card: hand out a copy, never the directory's state
     return structuredClone(agent.card);
   }

@@ -28,6 +28,8 @@ export interface DirectoryStats {
   tombstones: number;
   /** Poison records skipped. */
   decodeErrors: number;
+  /** Of those, cards the directory's card policy refused (unsigned, forged, naming other agents' topics). */
+  untrustedCards: number;
   lastDecodeError: PoisonRecord | undefined;
   /** Registry entries held, live or not. */
   entries: number;

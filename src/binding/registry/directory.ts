@@ -21,6 +21,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { KamfError } from '../../core/errors.js';
+import { cardCheck, type CardPolicy } from '../../security/card-signing.js';
 import {
   DEFAULT_REGISTRY_TOPIC,
   agentNameSchema,
@@ -56,6 +57,12 @@ export interface AgentDirectoryOptions {
   logger?: RegistryLogger;
   /** Clock, epoch millis (tests). */
   now?: () => number;
+  /**
+   * Which cards to offer: with `trustedKeys`, only cards signed by one of them (unsigned and forged cards are
+   * skipped, counted in `stats.untrustedCards` and reported as `poison`); by default a policy also skips cards that
+   * name request topics other than the agent's own. Without a policy every card is offered.
+   */
+  cardPolicy?: CardPolicy;
 }
 
 const optionsSchema = z.object({
@@ -67,6 +74,7 @@ const optionsSchema = z.object({
   deleteGroupOnStop: z.boolean().default(true),
   logger: loggerSchema.default(consoleLogger),
   now: clockSchema.default(() => Date.now),
+  cardPolicy: z.custom<CardPolicy>((v) => typeof v === 'object' && v !== null, { message: 'expected a card policy { trustedKeys?, ownTopicsOnly? }' }).optional(),
 });
 
 const waitForSchema = z.object({
@@ -108,6 +116,7 @@ export class AgentDirectory extends EventEmitter<DirectoryEventMap> {
         if (this.currentState === 'ready') for (const e of events) this.emitEvent(e);
       },
       onPoison: (record) => this.emit('poison', record),
+      check: o.cardPolicy ? cardCheck(o.cardPolicy) : undefined,
     });
     this.waiters = new DirectoryWaiters({
       events: this,

@@ -2,6 +2,7 @@
 import type { Admin, Consumer, KafkaMessage } from 'kafkajs';
 import type { AgentRegistration } from '../../codec/index.js';
 import { KamfError, isKamfError } from '../../core/errors.js';
+import type { CardCheck } from '../../security/card-signing.js';
 import { resolveConnection, type RegistryCodec, type RegistryConnection, type RegistryLogger } from './common.js';
 import type { PoisonRecord } from './directory-types.js';
 
@@ -20,6 +21,8 @@ export interface RegistryFollowerOptions {
   apply: (key: string, registration: AgentRegistration | null) => void;
   /** A record that could not be read was skipped (already counted and logged). */
   onPoison: (record: PoisonRecord) => void;
+  /** Checks each card read (signature, own topics); a card it refuses is skipped like a poison record. */
+  check?: CardCheck | undefined;
 }
 
 /** The error of anything asked of a stopped directory. */
@@ -28,7 +31,7 @@ export function directoryClosed(topic: string, what: string): KamfError {
 }
 
 export class RegistryFollower {
-  readonly counters = { records: 0, tombstones: 0, decodeErrors: 0, lastDecodeError: undefined as PoisonRecord | undefined };
+  readonly counters = { records: 0, tombstones: 0, decodeErrors: 0, untrustedCards: 0, lastDecodeError: undefined as PoisonRecord | undefined };
   private codec: RegistryCodec | undefined;
   private consumer: Consumer | undefined;
   private admin: Admin | undefined;
@@ -116,6 +119,14 @@ export class RegistryFollower {
       try {
         registration = await this.decode(message.value);
       } catch (err) {
+        this.poison(partition, message.offset, key, err as Error);
+        return;
+      }
+      try {
+        await this.opts.check?.(registration.card, registration.agentName);
+      } catch (err) {
+        // a forged, unsigned or foreign-topic card: never offered; the instance keeps its previous state
+        this.counters.untrustedCards++;
         this.poison(partition, message.offset, key, err as Error);
         return;
       }

@@ -18,6 +18,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import { z } from 'zod';
 import type { AgentRegistration, AgentStatus } from '../../codec/index.js';
 import { KamfError } from '../../core/errors.js';
+import { signCard, type CardSigningKey } from '../../security/card-signing.js';
 import {
   DEFAULT_REGISTRY_TOPIC,
   INSTANCE_ID_PATTERN,
@@ -55,6 +56,8 @@ export interface AgentPublisherOptions {
   logger?: RegistryLogger;
   /** Clock, epoch millis (tests). */
   now?: () => number;
+  /** Sign the card (JWS, A2A §8.4) before it is published, so directories that require signatures offer it. */
+  signingKey?: CardSigningKey;
 }
 
 const cardSchema = z.custom<AgentCard>((v) => typeof v === 'object' && v !== null && typeof (v as { name?: unknown }).name === 'string', {
@@ -73,6 +76,9 @@ const optionsSchema = z
     sendTimeoutMs: z.number().int().positive().default(10_000),
     logger: loggerSchema.default(consoleLogger),
     now: clockSchema.default(() => Date.now),
+    signingKey: z.custom<CardSigningKey>((v) => typeof v === 'object' && v !== null && typeof (v as { kid?: unknown }).kid === 'string', {
+      message: 'expected a signing key { privateKey, kid, alg? }',
+    }).optional(),
   })
   .refine((o) => o.ttlMs === undefined || o.ttlMs >= o.heartbeatMs, {
     path: ['ttlMs'],
@@ -101,6 +107,7 @@ export class AgentPublisher {
   private readonly sendTimeoutMs: number;
   private readonly logger: RegistryLogger;
   private readonly now: () => number;
+  private readonly signingKey: CardSigningKey | undefined;
   private card: AgentCard;
   private codec: RegistryCodec | undefined;
   private producer: Producer | undefined;
@@ -124,6 +131,7 @@ export class AgentPublisher {
     this.sendTimeoutMs = o.sendTimeoutMs;
     this.logger = o.logger;
     this.now = o.now;
+    this.signingKey = o.signingKey;
   }
 
   get state(): PublisherState {
@@ -148,6 +156,7 @@ export class AgentPublisher {
     this.startedAt = this.now();
     this.currentState = 'running';
     try {
+      this.card = await this.signed(this.card);
       await withTimeout(this.checkTopic(kafka), this.sendTimeoutMs, () => this.timeoutError('topic check'));
       await withTimeout(this.producer.connect(), this.sendTimeoutMs, () => this.timeoutError('connect'));
       await this.serial(() => this.publish('UP'));
@@ -162,7 +171,7 @@ export class AgentPublisher {
   /** Replaces the card and writes it at once (keeps the current status). */
   async updateCard(card: AgentCard): Promise<void> {
     this.assertActive('updateCard');
-    this.card = parseOptions('AgentPublisher.updateCard', cardSchema, card);
+    this.card = await this.signed(parseOptions('AgentPublisher.updateCard', cardSchema, card));
     await this.serial(() => this.publish(this.status()));
     this.schedule();
   }
@@ -209,6 +218,11 @@ export class AgentPublisher {
   }
 
   // ---- internals ---------------------------------------------------------------------------------------
+
+  /** The card as published: signed when a signing key is configured. */
+  private async signed(card: AgentCard): Promise<AgentCard> {
+    return this.signingKey ? signCard(card, this.signingKey) : card;
+  }
 
   /** A missing topic would otherwise make the idempotent producer retry until the send timeout. */
   private async checkTopic(kafka: Kafka): Promise<void> {

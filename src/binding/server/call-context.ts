@@ -4,6 +4,7 @@ import { ServerCallContext, validateVersion, type User } from '@a2a-js/sdk/serve
 import type { A2ACodec } from '../../codec/index.js';
 import type { A2ARequest } from '../../codec/mapping/envelopes.js';
 import { KamfError, isKamfError, type KamfErrorCode } from '../../core/errors.js';
+import { REPLY_PREFIX } from '../../security/acl.js';
 import { HEADERS, KAFKA_BINDING_URI, type Headers } from '../protocol.js';
 
 /** ServerCallContext.state keys set by the Kafka binding. */
@@ -29,6 +30,20 @@ export async function decodeRequest(codec: A2ACodec, value: Buffer | null, stopp
       await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
     }
   }
+}
+
+/**
+ * Why a request's `kamf-reply-to` is refused, or undefined when it is fine: replies go only to topics under
+ * `prefix` (default `a2a.replies.`), so a request cannot make an agent write into another agent's request topic,
+ * the task store or the registry. An empty prefix turns the check off. Such a request is dead-lettered unread.
+ */
+export function replyToRefusal(replyTopic: string | undefined, prefix: string = REPLY_PREFIX): KamfError | undefined {
+  if (replyTopic === undefined || prefix === '') return undefined;
+  if (replyTopic.startsWith(prefix) && replyTopic.length > prefix.length) return undefined;
+  const shown = replyTopic.slice(0, 300);
+  return new KamfError('A2A_REPLY_TO_REFUSED', `refused: ${HEADERS.replyTo} "${shown}" is not a reply topic (replies go only to topics under "${prefix}")`, {
+    details: { replyTo: shown, prefix },
+  });
 }
 
 /** The dead-letter code of a record decodeRequest refused: the KamfError's code, else CODEC_DECODE_FAILED. */

@@ -10,7 +10,7 @@ export interface RedeliveryOptions {
   store: KafkaTaskStore;
   /** A known task that does not change for this long is presumed orphaned even if its writer looks alive, ms. */
   takeoverAfterMs: number;
-  /** How often the liveness of the task's last writer is checked while waiting, ms. Default 500. */
+  /** How often the liveness of the task's last writer is checked while waiting, ms. Default 250. */
   livenessCheckMs?: number;
   /** The server's counters; `deduplicated` and `takenOver` are counted here. */
   stats: { deduplicated: number; takenOver: number };
@@ -58,7 +58,7 @@ export class RedeliveryGuard {
    */
   private async waitForRunner(task: Task, since: number, context: ServerCallContext): Promise<Task | undefined> {
     const { store } = this.opts;
-    const every = this.opts.livenessCheckMs ?? 500;
+    const every = this.opts.livenessCheckMs ?? 250;
     let idleSince = Date.now();
     let done: Task | undefined;
     let wake: (() => void) | undefined;

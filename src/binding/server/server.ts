@@ -22,7 +22,7 @@ import type { A2ARequest, A2AMethod } from '../../codec/mapping/envelopes.js';
 import { isKamfError } from '../../core/errors.js';
 import { agentRequestTopic, TOPICS } from '../../core/topics.js';
 import { HEADERS, readHeaders } from '../protocol.js';
-import { callContext, decodeRequest, undecodableCode, type Authenticate } from './call-context.js';
+import { callContext, decodeRequest, replyToRefusal, undecodableCode, type Authenticate } from './call-context.js';
 import { publishRemoteCancels } from './cross-instance.js';
 import { dispatch, type Dispatcher } from './dispatch.js';
 import { A2A_METHODS } from '../../codec/index.js';
@@ -78,6 +78,11 @@ export interface KafkaAgentServerOptions {
   maxRequestBytes?: number;
   /** Where the server reports what callers must not see (internal errors, retried writes). Default: stderr. */
   log?: (line: string) => void;
+  /**
+   * Replies go only to topics under this prefix: a request whose `kamf-reply-to` names anything else is refused
+   * unread and dead-lettered with the reason (code A2A_REPLY_TO_REFUSED). Default `a2a.replies.`; '' turns it off.
+   */
+  replyTopicPrefix?: string;
   /** Observability hook: one call per handled record. */
   onRecord?: (e: { method?: A2AMethod; requestId?: string; ok: boolean; error?: string; ms: number }) => void;
 }
@@ -223,6 +228,14 @@ export class KafkaAgentServer {
     const { topic, partition } = source;
     const methodHeader = headers[HEADERS.method];
     const methodHint: A2AMethod = methodHeader && (A2A_METHODS as readonly string[]).includes(methodHeader) ? (methodHeader as A2AMethod) : 'SEND_MESSAGE';
+    const refused = replyToRefusal(replyTopic, this.opts.replyTopicPrefix);
+    if (refused) {
+      // nothing is written to that topic, not even an error: the request goes to the DLQ with the reason
+      await this.replies.deadLetter(topic, partition, message, refused.message, refused.code);
+      this.log(`${refused.message}; moved to ${this.dlqTopic}`);
+      this.opts.onRecord?.({ ok: false, error: refused.message, ms: Date.now() - started });
+      return;
+    }
 
     const size = message.value?.length ?? 0;
     if (size > this.maxRequestBytes) {

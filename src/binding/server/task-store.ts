@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Task, ListTasksRequest, ListTasksResponse } from '@a2a-js/sdk';
 import { ServerCallContext, type TaskStore } from '@a2a-js/sdk/server';
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { A2ACodec } from '../../codec/index.js';
 import type { TaskSnapshot } from '../../codec/mapping/envelopes.js';
 import { KamfError } from '../../core/errors.js';
@@ -88,6 +88,8 @@ export class KafkaTaskStore implements TaskStore {
   private ownWriter = false;
   private consumer?: Consumer;
   private stopped = false;
+  private readonly liveness = new Map<string, { at: number; alive: boolean; answer: Promise<boolean> }>();
+  private admin?: Admin;
   readonly instanceId: string;
 
   constructor(private readonly opts: KafkaTaskStoreOptions) {
@@ -167,18 +169,36 @@ export class KafkaTaskStore implements TaskStore {
     return this.writerOf.get(taskId);
   }
 
-  /** True while the instance `instanceId` is a live member of its task-store group (a crashed one leaves it). */
-  async isAlive(instanceId: string): Promise<boolean> {
-    if (instanceId === this.instanceId) return true;
-    const admin = this.opts.kafka.admin();
+  /**
+   * True while the instance `instanceId` is a live member of its task-store group (a crashed one leaves it when its
+   * session times out). Answers are shared for 250 ms, and a dead verdict is kept: many redelivered requests of
+   * one dead instance ask at once.
+   */
+  isAlive(instanceId: string): Promise<boolean> {
+    if (instanceId === this.instanceId) return Promise.resolve(true);
+    const cached = this.liveness.get(instanceId);
+    if (cached && (!cached.alive || Date.now() - cached.at < 250)) return cached.answer;
+    const answer = this.describeMembership(instanceId);
+    const entry = { at: Date.now(), alive: true, answer };
+    this.liveness.set(instanceId, entry);
+    void answer.then((alive) => (entry.alive = alive));
+    return answer;
+  }
+
+  private async describeMembership(instanceId: string): Promise<boolean> {
     try {
-      await admin.connect();
-      const { groups } = await admin.describeGroups([`kamf-taskstore-${instanceId}`]);
+      if (!this.admin) {
+        const admin = this.opts.kafka.admin();
+        await admin.connect();
+        this.admin = admin;
+      }
+      const { groups } = await this.admin.describeGroups([`kamf-taskstore-${instanceId}`]);
       return (groups[0]?.members.length ?? 0) > 0;
     } catch {
+      const admin = this.admin;
+      this.admin = undefined;
+      await admin?.disconnect().catch(() => {});
       return true; // cannot tell: assume alive, the idle timeout still applies
-    } finally {
-      await admin.disconnect().catch(() => {});
     }
   }
 
@@ -208,6 +228,7 @@ export class KafkaTaskStore implements TaskStore {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.admin?.disconnect().catch(() => {});
     await this.consumer?.disconnect();
     if (this.ownWriter) await this.writer?.stop();
     // the group only ever held a membership, no offsets; do not leave it behind
