@@ -54,6 +54,9 @@ export type KamfErrorCode =
   // A2A Kafka binding: interface URLs, server side, task store (dead-letter codes are KamfErrorCodes too)
   | 'A2A_BAD_INTERFACE_URL'
   | 'A2A_UNAUTHENTICATED'
+  // security: a reply address outside the reply prefix; a card that is unsigned, forged or names others' topics
+  | 'A2A_REPLY_TO_REFUSED'
+  | 'A2A_CARD_UNTRUSTED'
   | 'A2A_EMPTY_RECORD'
   | 'A2A_TASK_STORE_NOT_STARTED'
   | 'A2A_TASK_STORE_CATCH_UP_TIMEOUT'

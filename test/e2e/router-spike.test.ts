@@ -60,7 +60,8 @@ describe('router spike', () => {
     const config = testConfig();
     const mesh = connectMesh(config);
     const ingress = `${P}a2a.ingress`;
-    const replies = `${P}replies`;
+    // agents answer only under the reply prefix (kamf-reply-to is checked)
+    const replies = `a2a.replies.${P}replies`;
     await ensureTopics(mesh.kafka, [
       { name: ingress, partitions: 6, compacted: false },
       { name: replies, partitions: 1, compacted: false },

@@ -40,6 +40,8 @@ export class RegistryFollower {
   private targets = new Map<number, bigint>();
   private readonly positions = new Map<number, bigint>();
   private onCaughtUp: (() => void) | undefined;
+  /** The refused card per key: its heartbeats repeat it, and are skipped without checking or logging again. */
+  private readonly refused = new Map<string, string>();
   private abortCatchUp: ((err: Error) => void) | undefined;
 
   constructor(private readonly opts: RegistryFollowerOptions) {}
@@ -115,6 +117,7 @@ export class RegistryFollower {
     let registration: AgentRegistration | null = null;
     if (message.value === null) {
       this.counters.tombstones++;
+      this.refused.delete(key);
     } else {
       try {
         registration = await this.decode(message.value);
@@ -122,13 +125,19 @@ export class RegistryFollower {
         this.poison(partition, message.offset, key, err as Error);
         return;
       }
-      try {
-        await this.opts.check?.(registration.card, registration.agentName);
-      } catch (err) {
-        // a forged, unsigned or foreign-topic card: never offered; the instance keeps its previous state
-        this.counters.untrustedCards++;
-        this.poison(partition, message.offset, key, err as Error);
-        return;
+      if (this.opts.check) {
+        const fingerprint = JSON.stringify(registration.card);
+        if (this.refused.get(key) === fingerprint) return;
+        try {
+          await this.opts.check(registration.card, registration.agentName);
+          this.refused.delete(key);
+        } catch (err) {
+          // a forged, unsigned or foreign-topic card: never offered; the instance keeps its previous state
+          this.refused.set(key, fingerprint);
+          this.counters.untrustedCards++;
+          this.poison(partition, message.offset, key, err as Error);
+          return;
+        }
       }
     }
     this.opts.apply(key, registration);
