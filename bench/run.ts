@@ -12,6 +12,7 @@ import { pkgPath } from '../src/core/paths.js';
 import { consoleProgress, stackFromConfig } from '../src/infra/index.js';
 import { latencyChartHtml } from './a2a/chart.js';
 import { compareA2A } from './a2a/compare.js';
+import type { CaseName } from './a2a/protocol.js';
 import { a2aTargets, summarizeLevels, type LevelSummary, type Target } from './a2a/summary.js';
 import { bindingBenchmark } from './binding.js';
 import { codecBenchmarks } from './codec.js';
@@ -29,6 +30,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     'server-concurrency': { type: 'string', default: '64' },
     runs: { type: 'string' },
+    cases: { type: 'string' },
+    levels: { type: 'string' },
     help: { type: 'boolean' },
   },
 });
@@ -39,6 +42,8 @@ if (values.help) {
       '  --quick     fewer requests and one repeat (a smoke run; the figures are rough)',
       '  --repeats   repeats of the A2A comparison, cases interleaved (default 3, quick 1)',
       '  --runs      whole-process runs per start-up case (default 15, quick 5)',
+      '  --cases     A2A comparison cases, comma-separated: raw,kafka,http,router,kafka-stream,http-stream (default all)',
+      '  --levels    numbers in flight, comma-separated (default 1,16,64,256)',
       '',
     ].join('\n'),
   );
@@ -67,7 +72,8 @@ if (['binding', 'router', 'startup', 'a2a'].some(want)) {
     if (want('a2a')) {
       const levels = await compareA2A({
         repeats: Number(values.repeats ?? (quick ? 1 : 3)),
-        levels: [1, 16, 64, 256],
+        levels: (values.levels ?? '1,16,64,256').split(',').map(Number),
+        ...(values.cases ? { cases: values.cases.split(',') as CaseName[] } : {}),
         requests: (inFlight) => (quick ? { 1: 200, 16: 1000, 64: 2000, 256: 3000 } : { 1: 500, 16: 3000, 64: 6000, 256: 10_000 })[inFlight] ?? 1000,
         ...(brokerPid !== undefined ? { brokerPid } : {}),
         log,

@@ -16,6 +16,8 @@ export interface CompareOptions {
   requests: (inFlight: number) => number;
   /** The local broker's pid, for its CPU time (unset: an external cluster, not measured). */
   brokerPid?: number;
+  /** Only these cases (default all). */
+  cases?: CaseName[];
   log?: (line: string) => void;
 }
 
@@ -126,7 +128,8 @@ async function runCase(name: CaseName, repeat: number, o: CompareOptions): Promi
 export async function compareA2A(o: CompareOptions): Promise<CaseLevel[]> {
   const all: CaseLevel[] = [];
   for (let r = 0; r < o.repeats; r++) {
-    const order = CASES.map((_, i) => CASES[(i + r) % CASES.length]!);
+    const cases = o.cases ?? CASES;
+    const order = cases.map((_, i) => cases[(i + r) % cases.length]!);
     for (const name of order) all.push(...(await runCase(name, r, o)));
   }
   return all;

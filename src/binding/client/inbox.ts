@@ -46,7 +46,10 @@ export class ReplyInbox {
     // the topic is new and ours alone, so reading from the beginning loses nothing and replays nothing
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
     const joined = new Promise<void>((resolve) => this.consumer!.on(this.consumer!.events.GROUP_JOIN, () => resolve()));
+    // no commits: the topic is private to this instance and read from the start, so its offsets are never used,
+    // and each commit would hold the fetch loop for the coordinator's append linger (5 ms on Kafka 4.1)
     await this.consumer.run({
+      autoCommit: false,
       eachMessage: async ({ message }) => {
         this.stats.received++;
         const headers = readHeaders(message.headers as Record<string, unknown>);

@@ -15,7 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AgentCard } from '@a2a-js/sdk';
-import { DefaultExecutionEventBusManager, DefaultRequestHandler, type AgentExecutor, type A2ARequestHandler } from '@a2a-js/sdk/server';
+import { DefaultExecutionEventBusManager, DefaultRequestHandler, type AgentExecutor, type A2ARequestHandler, type ServerCallContext } from '@a2a-js/sdk/server';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { A2ACodec } from '../../codec/index.js';
 import type { A2ARequest, A2AMethod } from '../../codec/mapping/envelopes.js';
@@ -280,8 +280,9 @@ export class KafkaAgentServer {
       this.opts.onRecord?.({ method: request.method, requestId: request.requestId, ok: false, error: 'expired', ms: 0 });
       return; // the caller stopped waiting; running it now would only waste the agent's time
     }
+    let context: ServerCallContext | undefined;
     try {
-      const context = await callContext(request, headers, { card: this.opts.card, instanceId: this.instanceId, authenticate: this.opts.authenticate });
+      context = await callContext(request, headers, { card: this.opts.card, instanceId: this.instanceId, authenticate: this.opts.authenticate });
       await dispatch(this.dispatcher, request, context, target);
       this.stats.handled++;
       this.opts.onRecord?.({ method: request.method, requestId: request.requestId, ok: true, ms: Date.now() - started });
@@ -292,6 +293,9 @@ export class KafkaAgentServer {
       if (target) await this.replies.reply(target, 0, true, undefined, errorOf(err, this.log));
       this.opts.onRecord?.({ method: request.method, requestId: request.requestId, ok: false, error: (err as Error).message, ms: Date.now() - started });
     }
+    // the write-behind store's barrier, outside the try: the reply is out, so a failure here must not answer again;
+    // usually already passed, since the writer put the request's snapshots on the wire before its reply
+    if (context) await this.store.settled(context);
   }
 
   /** Records waiting to be written (replies, snapshots, markers, dead letters). */

@@ -3,8 +3,11 @@
  *
  * Each instance keeps an in-memory view of the whole topic (like a Kafka Streams global table), compact (Avro
  * bodies, see compact-tasks.ts) and scoped, filtered and paged the way the SDK's InMemoryTaskStore does it.
- * `save` produces the snapshot (acks=all) and applies it locally at once (read-your-writes); snapshots from other
- * instances arrive through the consumer. Snapshots carry `savedAt`, made strictly increasing per task, so an
+ * `save` applies the snapshot locally at once (read-your-writes) and queues it on the server's effect writer
+ * without waiting (write-behind): the SDK's handler moves on, the snapshots of a request coalesce with its reply
+ * into one or two produce requests, and the writer's order puts every snapshot on the wire before the reply that
+ * follows it. `settled(context)` is the one barrier: the request's offset moves only once its snapshots are
+ * written. Snapshots from other instances arrive through the consumer. Snapshots carry `savedAt`, made strictly increasing per task, so an
  * instance never regresses a task to an older snapshot that arrives late.
  */
 import { EventEmitter } from 'node:events';
@@ -89,6 +92,8 @@ export class KafkaTaskStore implements TaskStore {
   private consumer?: Consumer;
   private stopped = false;
   private readonly liveness = new Map<string, { at: number; alive: boolean; answer: Promise<boolean> }>();
+  /** The snapshot writes queued by each request (its call context), not yet known to be written. */
+  private readonly unwritten = new WeakMap<ServerCallContext, Promise<void>>();
   private admin?: Admin;
   readonly instanceId: string;
 
@@ -264,8 +269,20 @@ export class KafkaTaskStore implements TaskStore {
       snap = { ...snap, task: withinBudget(snap.task, Math.floor(writer.maxRecordBytes / 4)) };
       value = await this.opts.codec.encodeTaskSnapshot(this.topic, snap);
     }
-    await writer.write(this.topic, { key: this.keyOf(task.id), value, headers });
+    const written = writer.write(this.topic, { key: this.keyOf(task.id), value, headers });
+    const before = this.unwritten.get(context);
+    const all = before ? Promise.all([before, written]).then(() => undefined) : written;
+    all.catch(() => {}); // surfaced by settled(): a write that fails is the request's failure, not the process's
+    this.unwritten.set(context, all);
     if (this.apply(snap, false)) this.writerOf.set(task.id, this.instanceId);
+  }
+
+  /**
+   * Resolves once every snapshot saved under this call context so far is written; rejects when one could not be
+   * (the server stopped first). The server awaits it before a request's offset may be committed.
+   */
+  settled(context: ServerCallContext): Promise<void> {
+    return this.unwritten.get(context) ?? Promise.resolve();
   }
 
   async load(taskId: string, context: ServerCallContext): Promise<Task | undefined> {
