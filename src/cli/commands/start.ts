@@ -10,7 +10,8 @@ import { ensureTopics } from '../../core/admin.js';
 import { FIXED_TOPICS, TOPICS } from '../../core/topics.js';
 import { registerSubject, targets } from '../../governance/index.js';
 import { consoleProgress, stackFromConfig } from '../../infra/index.js';
-import { contextFrom, type CliContext } from '../context.js';
+import type { CliContext } from '../context.js';
+import { secureContext, SECURE_FLAG, SECURE_HELP } from './secure-flag.js';
 import { print, table } from '../output.js';
 import { connectMesh } from '../../binding/mesh.js';
 import { MeshSession, stateName } from '../ask.js';
@@ -39,9 +40,12 @@ export function startCommand(program: Command): void {
     .option('--no-question', 'do not ask a question at start')
     .option('--exit', 'exit after answering instead of running until Ctrl-C')
     .option('--no-router', 'do not run the router stage (flink-sql/routing.sql on the embedded engine) in front of the agents')
+    .option(SECURE_FLAG, SECURE_HELP)
+    .option('--no-tls', 'with --secure: SASL_PLAINTEXT instead of SASL_SSL')
     .addHelpText('after', '\nExamples:\n  npm start\n  npx kamf start -q "테란 너무 사기 아니에요?"\n  npx kamf start --detach      # infrastructure only')
     .action(async (opts: { detach?: boolean; question: string | false; exit?: boolean; router: boolean }, cmd: Command) => {
-      const ctx = contextFrom(cmd);
+      // --secure: the secured broker, the mesh connecting as its admin (secure-flag.ts)
+      const ctx = secureContext(cmd);
       const progress = consoleProgress();
       // in the foreground the services die with this process, even by SIGKILL; --detach leaves them running
       const stack = stackFromConfig(ctx.config, progress, opts.detach ? {} : { owner: process.pid });
