@@ -40,7 +40,7 @@ export const REPLY_PREFIX = 'a2a.replies.';
 
 const nameSchema = z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, ".", "_", "-"');
 
-export const aclInputSchema = z.object({
+const aclInputSchema = z.object({
   /** The agent's routing name (agent.<name>.requests); for a pure caller, any name (its principal by default). */
   agent: nameSchema,
   role: z.enum(['agent', 'caller', 'coordinator', 'router']),
@@ -63,7 +63,17 @@ export const aclInputSchema = z.object({
   /** Router only: its consumer group. Default kamf-router. */
   routerGroup: nameSchema.default('kamf-router'),
 });
-export type AclInput = z.input<typeof aclInputSchema>;
+/** What an ACL derivation takes (see the schema above for each field's meaning and default). */
+export interface AclInput {
+  agent: string;
+  role: AclRole;
+  user?: string;
+  card?: AgentCard;
+  lanes?: string[];
+  groupId?: string;
+  topics?: { tasks?: string; dlq?: string; registry?: string; ingress?: string };
+  routerGroup?: string;
+}
 
 /** A caller's client instance id under its principal, so its reply topic is one the caller's ACLs let it read. */
 export function callerInstanceId(user: string, suffix: string): string {

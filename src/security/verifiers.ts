@@ -35,7 +35,7 @@ export function unauthenticated(why: string): KamfError {
   return new KamfError('A2A_UNAUTHENTICATED', `Unauthenticated: ${why}`);
 }
 
-export const bearerOptionsSchema = z
+const bearerOptionsSchema = z
   .object({
     /** Name of the scheme in the card. Default "bearer". */
     name: z.string().min(1).default('bearer'),
@@ -59,7 +59,26 @@ export const bearerOptionsSchema = z
   .refine((o) => [o.jwksUrl, o.jwks, o.keys].filter((k) => k !== undefined).length === 1, {
     message: 'give exactly one of jwksUrl, jwks or keys',
   });
-export type BearerOptions = z.input<typeof bearerOptionsSchema>;
+export interface BearerOptions {
+  /** Name of the scheme in the card. Default "bearer". */
+  name?: string;
+  /** The issuer's JWKS URL (fetched and cached by jose; keys rotate by kid). */
+  jwksUrl?: string;
+  /** A JWKS held locally. */
+  jwks?: JSONWebKeySet;
+  /** Static public keys by kid (one key serves tokens without a kid). */
+  keys?: Record<string, KeyObject | JWK>;
+  /** Required audience. */
+  audience: string | string[];
+  /** Required issuer, when given. */
+  issuer?: string | string[];
+  /** Accepted algorithms (default: asymmetric only). */
+  algorithms?: string[];
+  /** The claim naming the user (default `sub`). */
+  userClaim?: string;
+  /** Clock skew tolerated, seconds (default 30). */
+  clockToleranceSec?: number;
+}
 
 function parse<T extends z.ZodType>(what: string, schema: T, input: unknown): z.output<T> {
   const r = schema.safeParse(input);
@@ -119,7 +138,7 @@ function tokenProblem(err: unknown): string {
   return 'not verifiable';
 }
 
-export const apiKeyOptionsSchema = z.object({
+const apiKeyOptionsSchema = z.object({
   /** Name of the scheme in the card. Default "apiKey". */
   name: z.string().min(1).default('apiKey'),
   /** Header that carries the key. Default `x-api-key`. */
@@ -129,7 +148,14 @@ export const apiKeyOptionsSchema = z.object({
     .record(z.string(), z.string().min(1))
     .refine((k) => Object.keys(k).length > 0 && Object.keys(k).every((key) => key.length >= 16), 'API keys must be at least 16 characters (and at least one given)'),
 });
-export type ApiKeyOptions = z.input<typeof apiKeyOptionsSchema>;
+export interface ApiKeyOptions {
+  /** Name of the scheme in the card. Default "apiKey". */
+  name?: string;
+  /** Header carrying the key. Default `x-api-key`. */
+  header?: string;
+  /** Accepted keys (at least 16 characters) → the user each one is. */
+  keys: Record<string, string>;
+}
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
