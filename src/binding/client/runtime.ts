@@ -10,6 +10,7 @@ import type { IHeaders, Kafka, Producer } from 'kafkajs';
 import { z } from 'zod';
 import type { A2ACodec } from '../../codec/index.js';
 import type { A2ARequest } from '../../codec/mapping/envelopes.js';
+import { BatchingProducer } from '../../core/batching-producer.js';
 import { KamfError } from '../../core/errors.js';
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import { HEADERS, KAFKA_BINDING_URI, parseInterfaceUrl } from '../protocol.js';
@@ -40,6 +41,8 @@ export class KafkaClientRuntime implements RequestChannel {
   readonly inbox: ReplyInbox;
   readonly instanceId: string;
   private producer?: Producer;
+  /** Concurrent calls share produce requests: while one is in flight the next calls queue and go out together. */
+  private batcher?: BatchingProducer;
   private readonly breakers = new Map<string, CircuitBreaker>();
   private closed = false;
 
@@ -59,6 +62,7 @@ export class KafkaClientRuntime implements RequestChannel {
     const rt = new KafkaClientRuntime(kafka, codec, options);
     rt.producer = kafka.producer({ allowAutoTopicCreation: false });
     await rt.producer.connect();
+    rt.batcher = new BatchingProducer(rt.producer);
     await rt.inbox.start();
     return rt;
   }
@@ -80,7 +84,7 @@ export class KafkaClientRuntime implements RequestChannel {
    * the server deduplicates a request that arrives twice.
    */
   async send(topic: string, request: A2ARequest, headers: IHeaders, key: string): Promise<void> {
-    if (this.closed || !this.producer) throw new KamfError('A2A_CLIENT_CLOSED', 'Kafka A2A client is closed');
+    if (this.closed || !this.batcher) throw new KamfError('A2A_CLIENT_CLOSED', 'Kafka A2A client is closed');
     const value = await this.codec.encodeA2ARequest(topic, request);
     if (value.length > this.options.maxRequestBytes) {
       throw new KamfError('A2A_REQUEST_TOO_LARGE', `Request too large: ${value.length} bytes, above the limit of ${this.options.maxRequestBytes} bytes`, {
@@ -89,12 +93,12 @@ export class KafkaClientRuntime implements RequestChannel {
       });
     }
     const deadline = Number(headers[HEADERS.deadline] ?? 0) || Date.now() + this.options.timeoutMs;
-    const producer = this.producer;
+    const batcher = this.batcher;
     const policy = retry(
       handleWhen(() => !this.closed && Date.now() < deadline),
       { maxAttempts: Number.MAX_SAFE_INTEGER, backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2000 }) },
     );
-    await policy.execute(() => producer.send({ topic, messages: [{ key, value, headers }] }));
+    await policy.execute(() => batcher.send(topic, { key, value, headers }));
   }
 
   /** A transport straight to a request topic (for callers that know it, e.g. the router). */

@@ -92,6 +92,8 @@ export class KafkaTaskStore implements TaskStore {
   private consumer?: Consumer;
   private stopped = false;
   private readonly liveness = new Map<string, { at: number; alive: boolean; answer: Promise<boolean> }>();
+  /** Snapshots this life of the store wrote and has not yet read back, per key: applied at save, not decoded again. */
+  private readonly echoes = new Map<string, number>();
   /** The snapshot writes queued by each request (its call context), not yet known to be written. */
   private readonly unwritten = new WeakMap<ServerCallContext, Promise<void>>();
   private admin?: Admin;
@@ -124,7 +126,7 @@ export class KafkaTaskStore implements TaskStore {
         if (!message.value && message.key && this.mine(message.key)) {
           const answered = this.answeredId(message.key.toString('utf8'));
           if (answered) this.noteAnswered(answered);
-        } else if (message.value && this.mine(message.key)) {
+        } else if (message.value && this.mine(message.key) && !this.ownEcho(message)) {
           try {
             const snap = await this.opts.codec.decodeTaskSnapshot(message.value);
             const writer = readHeaders(message.headers as Record<string, unknown>)[HEADERS.writer];
@@ -137,6 +139,16 @@ export class KafkaTaskStore implements TaskStore {
       },
     });
     await this.catchUp();
+  }
+
+  /** True for a snapshot this store wrote in this life (applied when saved): it is counted off, not decoded. */
+  private ownEcho(message: { key: Buffer | null; headers?: unknown }): boolean {
+    const key = message.key?.toString('utf8');
+    const pending = key === undefined ? 0 : (this.echoes.get(key) ?? 0);
+    if (pending === 0 || readHeaders(message.headers as Record<string, unknown>)[HEADERS.writer] !== this.instanceId) return false;
+    if (pending === 1) this.echoes.delete(key!);
+    else this.echoes.set(key!, pending - 1);
+    return true;
   }
 
   /** Keys `<agent>/<task>` of other agents are skipped; keys without an agent (older writers) are taken. */
@@ -269,7 +281,11 @@ export class KafkaTaskStore implements TaskStore {
       snap = { ...snap, task: withinBudget(snap.task, Math.floor(writer.maxRecordBytes / 4)) };
       value = await this.opts.codec.encodeTaskSnapshot(this.topic, snap);
     }
-    const written = writer.write(this.topic, { key: this.keyOf(task.id), value, headers });
+    const key = this.keyOf(task.id);
+    const written = writer.write(this.topic, { key, value, headers });
+    this.echoes.set(key, (this.echoes.get(key) ?? 0) + 1);
+    // a write that fails is never read back: do not let its count hide a later snapshot of another writer
+    written.catch(() => this.ownEcho({ key: Buffer.from(key), headers: { [HEADERS.writer]: this.instanceId } }));
     const before = this.unwritten.get(context);
     const all = before ? Promise.all([before, written]).then(() => undefined) : written;
     all.catch(() => {}); // surfaced by settled(): a write that fails is the request's failure, not the process's
