@@ -22,6 +22,7 @@ export const LOADERS: Record<CommandName, () => Promise<Register>> = {
   trace: async () => (await import('./commands/trace.js')).traceCommand,
   stats: async () => (await import('./commands/stats.js')).statsCommand,
   diff: async () => (await import('./commands/diff.js')).diffCommand,
+  gateway: async () => (await import('./commands/gateway.js')).gatewayCommand,
   acl: async () => (await import('./commands/acl.js')).aclCommand,
 };
 

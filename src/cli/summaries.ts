@@ -13,5 +13,6 @@ export const SUMMARY = {
   trace: 'the whole conversation of a context or task id: every request, reply and task snapshot, with per-hop latency',
   stats: 'requests, latency p50/p95/p99 and failure / cancel / input-required rates per agent and skill',
   diff: "replay a window of recorded requests into another agent's topic and compare its answers with the recorded ones",
+  gateway: 'A2A HTTP gateway: every agent of agent.registry over JSON-RPC, HTTP+JSON and gRPC, relayed over Kafka',
   acl: 'least-privilege Kafka ACLs for an agent or caller principal, from its role and card: show, grant, revoke, list',
 } as const;
