@@ -47,7 +47,9 @@ const LEVELS_OF: Partial<Record<CaseName, (levels: number[]) => number[]>> = {
 export const CASES: CaseName[] = ['raw', 'kafka', 'http', 'router', 'kafka-stream', 'http-stream'];
 
 function child(script: string, args: string[]): { proc: ChildProcess; next: () => Promise<ToDriver>; send: (m: ToChild) => void } {
-  const proc = fork(here(script), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles both sides of every case
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = fork(here(script), args, { execArgv: ['--import', 'tsx', ...extra], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const queue: ToDriver[] = [];
   const waiters: Array<(m: ToDriver) => void> = [];
   proc.on('message', (m: ToDriver) => (waiters.length ? waiters.shift()!(m) : queue.push(m)));

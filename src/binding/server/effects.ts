@@ -78,6 +78,7 @@ export class EffectWriter {
   private producer?: Producer;
   private queue: Pending[] = [];
   private inFlight = false;
+  private scheduled = false;
   /** Topics this producer has written to: when one disappears its metadata goes bad and the producer is replaced. */
   private readonly used = new Set<string>();
   private readonly known: TopicDirectory;
@@ -139,7 +140,15 @@ export class EffectWriter {
     }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ records, bytes, resolve, reject });
-      if (!this.inFlight) void this.flush();
+      if (!this.inFlight && !this.scheduled) {
+        // linger for the rest of this turn of the event loop: a request's snapshots and its reply are queued within
+        // a few microtasks of each other, and one produce request for all of them saves a round trip per record
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          if (!this.inFlight) void this.flush();
+        });
+      }
     });
   }
 
