@@ -13,6 +13,7 @@ import type { PlannableTool } from './planner/types.js';
 import { skillSchemas } from './skills.js';
 import { FANOUT_KIND, RESULT_KIND, dataOf, dataPart } from './tool-agent.js';
 import { fanOut } from '../binding/client/fan-out.js';
+import { KamfError } from '../core/errors.js';
 import { TOPICS } from '../core/topics.js';
 
 export interface SkillCallResult {
@@ -73,7 +74,7 @@ export class MeshCaller {
     let c = this.clients.get(agent);
     if (!c) {
       const live = this.directory.get(agent);
-      if (!live) return Promise.reject(new Error(`agent ${agent} is not in the registry`));
+      if (!live) return Promise.reject(new KamfError('REGISTRY_AGENT_NOT_FOUND', `agent ${agent} is not in the registry`, { details: { agent } }));
       c = this.runtime.clientFactory().createFromAgentCard(live.card);
       this.clients.set(agent, c);
     }

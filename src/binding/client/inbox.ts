@@ -4,6 +4,7 @@
  * Records are routed to waiting calls by correlation id.
  */
 import type { Consumer, Kafka } from 'kafkajs';
+import { KamfError } from '../../core/errors.js';
 import type { A2ACodec } from '../../codec/index.js';
 import type { A2AResponse } from '../../codec/mapping/envelopes.js';
 import { HEADERS, clientReplyTopic, readHeaders } from '../protocol.js';
@@ -80,7 +81,7 @@ export class ReplyInbox {
   }
 
   async stop(deleteTopic = true): Promise<void> {
-    for (const sink of this.sinks.values()) sink.fail(new Error('client closed'));
+    for (const sink of this.sinks.values()) sink.fail(new KamfError('A2A_CLIENT_CLOSED', 'the Kafka A2A client was closed before the reply arrived'));
     this.sinks.clear();
     await this.consumer?.disconnect();
     if (!deleteTopic) return;
