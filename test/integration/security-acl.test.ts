@@ -60,6 +60,14 @@ beforeAll(async () => {
     logCreator: capture,
     retry: { retries: 2, initialRetryTime: 100 },
   });
+  // the group coordinator of a fresh broker loads __consumer_offsets on first use: let the admin wait for that once
+  const warm = admin.consumer({ groupId: 'warm-up', maxWaitTimeInMs: 50 });
+  await warm.connect();
+  await warm.subscribe({ topic: 'a2a.dlq', fromBeginning: true });
+  const joined = new Promise<void>((r) => warm.on(warm.events.GROUP_JOIN, () => r()));
+  await warm.run({ eachMessage: async () => {} });
+  await joined;
+  await warm.disconnect();
   // a request for alpha, from the admin
   const p = admin.producer();
   await p.connect();
