@@ -38,6 +38,21 @@ export interface ReplyPathOptions {
   log: ErrorLog;
 }
 
+/** Headers that carry credentials: never copied into the DLQ, whose readers are operators, not the caller. */
+const CREDENTIAL_HEADERS = /^(authorization|proxy-authorization|x-api-key|api-key|cookie)$/i;
+
+/** The record's headers without credentials; the names of what was removed go in `kamf-dlq-redacted`. */
+export function redactCredentials(headers: IHeaders | undefined): IHeaders {
+  const out: IHeaders = {};
+  const removed: string[] = [];
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (CREDENTIAL_HEADERS.test(name)) removed.push(name);
+    else out[name] = value;
+  }
+  if (removed.length) out['kamf-dlq-redacted'] = removed.join(',');
+  return out;
+}
+
 /** The key of the marker that says "the request with this correlation id has had its final reply". */
 export const answeredKey = (agentName: string, correlationId: string) => `${agentName}/answered/${correlationId}`;
 
@@ -139,7 +154,7 @@ export class ReplyPath {
   async deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string, code: KamfErrorCode): Promise<void> {
     this.opts.stats.deadLettered++;
     const headers: IHeaders = {
-      ...(message.headers ?? {}),
+      ...redactCredentials(message.headers),
       [HEADERS.dlqReason]: reason,
       [HEADERS.dlqCode]: code,
       [HEADERS.dlqTopic]: topic,
