@@ -84,3 +84,37 @@ export async function runKit(opts: { kit: string; python: string; sutUrl: string
 }
 
 export type CompatibilityReport = Record<string, unknown>;
+
+interface RequirementResult {
+  level: string;
+  status: string;
+  transports: Record<string, string>;
+  errors: string[];
+}
+
+/** Requirements that failed on some transport (`status` FAIL in compatibility.json), minus the excused ones. */
+export function failedRequirements(report: CompatibilityReport, excused: RegExp | undefined = undefined): Array<{ id: string; level: string; transports: Record<string, string>; error: string }> {
+  const per = (report.per_requirement ?? {}) as Record<string, RequirementResult>;
+  return Object.entries(per)
+    .filter(([id, r]) => r.status === 'FAIL' && !(excused && excused.test(id)))
+    .map(([id, r]) => ({ id, level: r.level, transports: r.transports, error: String(r.errors[0] ?? '').slice(0, 300) }));
+}
+
+/** Per requirement level: how many requirements passed, failed, were skipped or had no test. */
+export function summarize(report: CompatibilityReport): Record<string, Record<string, number>> {
+  const per = (report.per_requirement ?? {}) as Record<string, RequirementResult>;
+  const out: Record<string, Record<string, number>> = {};
+  for (const r of Object.values(per)) {
+    const level = (out[r.level] ??= {});
+    level[r.status] = (level[r.status] ?? 0) + 1;
+  }
+  return out;
+}
+
+/** Transports on which each requirement was tested and passed, counted. */
+export function passesByTransport(report: CompatibilityReport): Record<string, number> {
+  const per = (report.per_requirement ?? {}) as Record<string, RequirementResult>;
+  const out: Record<string, number> = {};
+  for (const r of Object.values(per)) for (const [t, s] of Object.entries(r.transports)) if (s === 'PASS') out[t] = (out[t] ?? 0) + 1;
+  return out;
+}

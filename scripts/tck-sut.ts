@@ -23,6 +23,9 @@ export async function startTckSut(config: KamfConfig, opts: { agentName?: string
     skills: [{ id: 'tck', name: 'TCK Conformance', description: 'Handles TCK conformance test messages', tags: ['tck'] }],
     executor: new TckExecutor(),
     partitions: 2,
+    // the kit leaves SubscribeToTask streams on INPUT_REQUIRED tasks behind; the binding cannot end them from the
+    // caller's side, and each holds an agent slot until its task settles (docs/gateway.md, known gaps)
+    concurrency: 1024,
     heartbeatMs: 1000,
     topics: { ...(opts.registryTopic ? { registry: opts.registryTopic } : {}), ...(opts.tasksTopic ? { tasks: opts.tasksTopic } : {}) },
   });

@@ -56,6 +56,8 @@ export function scenarioOf(messageId: string): Step[] | undefined {
 export class TckExecutor implements AgentExecutor {
   private readonly canceled = new Set<string>();
   private readonly running = new Map<string, RequestContext>();
+  /** Context id of every task this instance worked on: a cancel may come after the turn ended (INPUT_REQUIRED). */
+  private readonly contexts = new Map<string, string>();
 
   async execute(ctx: RequestContext, bus: ExecutionEventBus): Promise<void> {
     const messageId = ctx.userMessage.messageId;
@@ -67,6 +69,7 @@ export class TckExecutor implements AgentExecutor {
     }
     bus.publish(taskEvent(ctx));
     this.running.set(ctx.taskId, ctx);
+    this.contexts.set(ctx.taskId, ctx.contextId);
     try {
       let artifact = 0;
       for (const step of steps) {
@@ -84,11 +87,21 @@ export class TckExecutor implements AgentExecutor {
     }
   }
 
+  /**
+   * The SDK waits for the executor to publish CANCELED whenever the task still has an event bus, also after its turn
+   * ended in INPUT_REQUIRED: so publish it whether the task is running or not.
+   */
   async cancelTask(taskId: string, bus: ExecutionEventBus): Promise<void> {
     const ctx = this.running.get(taskId);
-    if (!ctx) return;
-    this.canceled.add(taskId);
-    bus.publish(statusEvent(ctx, TaskStates.canceled, 'canceled'));
+    if (ctx) this.canceled.add(taskId);
+    bus.publish(
+      AgentEvent.statusUpdate({
+        taskId,
+        contextId: ctx?.contextId ?? this.contexts.get(taskId) ?? '',
+        status: { state: TaskStates.canceled, message: undefined, timestamp: new Date().toISOString() },
+        metadata: undefined,
+      }),
+    );
     bus.finished();
   }
 
