@@ -23,7 +23,9 @@ export interface ServeAgentOptions {
   name: string;
   description: string;
   skills: CardInput['skills'];
-  executor: AgentExecutor;
+  /** The agent. Give this or `requestHandler` (a relay to an agent that lives elsewhere; see KafkaAgentServerOptions). */
+  executor?: AgentExecutor;
+  requestHandler?: KafkaAgentServerOptions['requestHandler'];
   /** Extra card fields (version, capabilities...) merged over the generated card. */
   card?: Partial<AgentCard>;
   concurrency?: number;
@@ -96,7 +98,8 @@ export async function serveAgent(opts: ServeAgentOptions): Promise<RunningAgent>
     codec: mesh.codec,
     agentName: opts.name,
     card,
-    executor: opts.executor,
+    ...(opts.executor ? { executor: opts.executor } : {}),
+    ...(opts.requestHandler ? { requestHandler: opts.requestHandler } : {}),
     tasksTopic: tasks,
     dlqTopic: dlq,
     requestTopics,

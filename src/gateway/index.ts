@@ -8,3 +8,4 @@ export { edgeError, gatewayError, REST_STATUS, GRPC_STATUS, type EdgeStyle, type
 export { serviceParameters } from './service-params.js';
 export { StreamSlots } from './slots.js';
 export type { GatewayStats } from './stats.js';
+export { HttpAgentRelay, bridgeHttpAgent, meshNameOf, type BridgeHttpAgentOptions } from './http-agent.js';

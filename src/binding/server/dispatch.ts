@@ -15,6 +15,8 @@ export interface Dispatcher {
   redeliveries: RedeliveryGuard;
   replies: ReplyPath;
   log: ErrorLog;
+  /** The handler relays to an agent elsewhere, which follows its own tasks (no snapshots here to follow). */
+  relay?: boolean;
 }
 
 /** Runs one request and replies to `target` (when the caller gave a reply topic). SDK errors are thrown. */
@@ -56,7 +58,7 @@ export async function dispatch(d: Dispatcher, request: A2ARequest, ctx: ServerCa
     case 'SUBSCRIBE_TO_TASK': {
       const taskId = request.params.id;
       // the task may be running on another instance: then follow its snapshots instead of a local event bus
-      const local = d.busManager.getByTaskId(taskId, ctx);
+      const local = d.relay || d.busManager.getByTaskId(taskId, ctx);
       const events = local ? h.resubscribe(request.params, ctx) : followTaskFromStore(d.store, h, request.params, ctx);
       return d.replies.stream(target, events);
     }

@@ -19,7 +19,7 @@ import { DefaultExecutionEventBusManager, DefaultRequestHandler, type AgentExecu
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { A2ACodec } from '../../codec/index.js';
 import type { A2ARequest, A2AMethod } from '../../codec/mapping/envelopes.js';
-import { isKamfError } from '../../core/errors.js';
+import { KamfError, isKamfError } from '../../core/errors.js';
 import { agentRequestTopic, TOPICS } from '../../core/topics.js';
 import { HEADERS, readHeaders } from '../protocol.js';
 import { callContext, decodeRequest, replyToRefusal, undecodableCode, type Authenticate } from './call-context.js';
@@ -40,7 +40,14 @@ export interface KafkaAgentServerOptions {
   codec: A2ACodec;
   agentName: string;
   card: AgentCard;
-  executor: AgentExecutor;
+  /** The agent: the SDK's DefaultRequestHandler runs it over the Kafka task store. Give this or `requestHandler`. */
+  executor?: AgentExecutor;
+  /**
+   * Instead of an executor, a request handler that answers every operation itself: a relay to an agent that lives
+   * elsewhere (e.g. an HTTP-only A2A agent, src/gateway/http-agent.ts). Its tasks are its own: SubscribeToTask goes
+   * to it rather than to snapshots on `a2a.tasks`, and nothing of its tasks is written there.
+   */
+  requestHandler?: A2ARequestHandler;
   extendedCard?: AgentCard;
   /** Request topics, highest priority first. Default: [`agent.<name>.requests`]. */
   requestTopics?: string[];
@@ -131,15 +138,11 @@ export class KafkaAgentServer {
       topic: tasksTopic,
       log: this.log,
     });
-    this.handler = new DefaultRequestHandler(
-      opts.card,
-      this.store,
-      opts.executor,
-      this.busManager,
-      undefined,
-      undefined,
-      opts.extendedCard,
-    );
+    if (!opts.executor === !opts.requestHandler) {
+      throw new KamfError('CONFIG_INVALID', `agent ${opts.agentName}: give either an executor or a request handler`, { hint: 'serveAgent({ executor }) runs an agent; requestHandler relays to one' });
+    }
+    this.handler =
+      opts.requestHandler ?? new DefaultRequestHandler(opts.card, this.store, opts.executor!, this.busManager, undefined, undefined, opts.extendedCard);
     this.intake = new RequestIntake({
       kafka: opts.kafka,
       requestTopics: this.requestTopics,
@@ -166,6 +169,7 @@ export class KafkaAgentServer {
       redeliveries: new RedeliveryGuard({ store: this.store, takeoverAfterMs: opts.takeoverAfterMs ?? 20_000, stats: this.stats }),
       replies: this.replies,
       log: this.log,
+      relay: !!opts.requestHandler,
     };
   }
 
@@ -181,7 +185,7 @@ export class KafkaAgentServer {
     for (const t of this.requestTopics) await this.opts.codec.register(t, 'A2ARequest');
     await this.writer.start();
     await this.store.start();
-    this.unsubscribeCancels = publishRemoteCancels(this.store, this.busManager, this.opts.executor);
+    if (this.opts.executor) this.unsubscribeCancels = publishRemoteCancels(this.store, this.busManager, this.opts.executor);
     await this.intake.start();
   }
 

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { SUMMARY } from '../summaries.js';
 import { stopOnSignals } from '../../binding/index.js';
 import { KamfError } from '../../core/errors.js';
-import { startGateway } from '../../gateway/index.js';
+import { bridgeHttpAgent, startGateway } from '../../gateway/index.js';
 import { contextFrom } from '../context.js';
 import { print } from '../output.js';
 
@@ -21,6 +21,7 @@ interface GatewayCliOptions {
   maxStreamsPerCaller?: string;
   requestTimeoutMs?: string;
   reusedMessageIds: string;
+  bridge?: string[];
 }
 
 const int = (flag: string, v: string | undefined): number | undefined => {
@@ -43,6 +44,7 @@ export function gatewayCommand(program: Command): void {
     .option('--max-request-bytes <n>', 'largest request body / gRPC message (default 1048576)')
     .option('--max-streams-per-caller <n>', 'open streams one caller may hold (default 16)')
     .option('--request-timeout-ms <n>', 'upper bound of a unary call (default 60000)')
+    .option('--bridge <url...>', 'also bring HTTP-only A2A agents onto the mesh: their cards (from these URLs) go to agent.registry, their Kafka requests are relayed to them')
     .option('--reused-message-ids <mode>', 'a SendMessage with a messageId seen before: dedupe (a retry) or rerun (a new message)', 'dedupe')
     .addHelpText(
       'after',
@@ -53,7 +55,8 @@ agent, as the card says). /.well-known/agents lists them.
 
 Examples:
   kamf gateway
-  kamf gateway --default-agent data --port 9999 --grpc-port 10000`,
+  kamf gateway --default-agent data --port 9999 --grpc-port 10000
+  kamf gateway --bridge http://127.0.0.1:9999   # an HTTP-only agent joins agent.registry`,
     )
     .action(async (opts: GatewayCliOptions, cmd: Command) => {
       const ctx = contextFrom(cmd);
@@ -79,6 +82,15 @@ Examples:
       print(`  agents: ${gateway.url}/.well-known/agents`);
       for (const a of gateway.agents.list()) print(`  ${a.name}: ${gateway.url}/agents/${a.name}/.well-known/agent-card.json${a.live ? '' : ' (no live instance)'}`);
       if (opts.defaultAgent) print(`  default agent ${opts.defaultAgent}: ${gateway.url}/.well-known/agent-card.json`);
-      stopOnSignals(() => gateway.close());
+      const bridges: Array<{ stop(): Promise<void> }> = [];
+      for (const url of opts.bridge ?? []) {
+        const bridged = await bridgeHttpAgent({ config: ctx.config, url });
+        bridges.push(bridged);
+        print(`  bridged ${url} as agent ${bridged.name} (agent.${bridged.name}.requests)`);
+      }
+      stopOnSignals(async () => {
+        await Promise.all(bridges.map((b) => b.stop()));
+        await gateway.close();
+      });
     });
 }
