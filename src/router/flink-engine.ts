@@ -152,7 +152,13 @@ export class FlinkJobWatch {
             this.opts.log?.(`job ${id} is restarting (${restarts}): ${(await rootException(rest, id)).cause}`);
           }
           if (j.status === 'FAILED') {
-            const { cause, failures } = await rootException(rest, id);
+            // the exception history can lag the status by a moment
+            let root = await rootException(rest, id);
+            for (let n = 0; n < 10 && !root.failures; n++) {
+              await new Promise((r) => setTimeout(r, 500));
+              root = await rootException(rest, id);
+            }
+            const { cause, failures } = root;
             throw new KamfError('ROUTER_FLINK_FAILED', `Flink job ${id} (${j.name}) FAILED after its restart budget (${failures ?? '?'} failures): ${cause}`, {
               details: { jobId: id, cause, ...(failures !== undefined ? { failures } : {}) },
               hint: rest ? `Flink's exceptions: ${rest}/jobs/${id}/exceptions` : 'See the JobManager log of the cluster.',

@@ -18,11 +18,17 @@ export interface SqlType {
   key?: SqlType;
   value?: SqlType;
   nullable: boolean;
+  /** DECIMAL(p, s), TIMESTAMP_LTZ(p). */
+  precision?: number;
+  scale?: number;
+  /** VARCHAR(n) / CHAR(n); unset = STRING. */
+  length?: number;
 }
 
 export type Expr =
   | { k: 'col'; path: string[]; text: string }
-  | { k: 'lit'; value: string | number | boolean | null }
+  /** `num`: a numeric literal as written (its SQL type depends on it: 4 INT, 4.0 DECIMAL(2, 1), 4e0 DOUBLE). */
+  | { k: 'lit'; value: string | number | boolean | null; num?: string }
   | { k: 'subscript'; base: Expr; index: Expr }
   | { k: 'cast'; expr: Expr; to: SqlType; try: boolean }
   | { k: 'call'; fn: string; args: Expr[] }

@@ -3,7 +3,7 @@
  * and applied to one source record, giving the sink messages it fans out to. No Kafka client in here.
  */
 import type { KafkaMessage } from 'kafkajs';
-import { compile, inferType, type Compiled, type Row } from '../expr.js';
+import { compile, inferType, type Compiled, type EvalSettings, type Row } from '../expr.js';
 import { shardOf } from '../operators.js';
 import type { Expr, RouterPlan, SqlType, TablePlan } from '../plan.js';
 import { relationColumns } from '../relations.js';
@@ -33,21 +33,24 @@ export class CompiledPlan {
   private readonly views = new Map<string, CompiledView>();
   private readonly computed = new Map<string, Array<{ name: string; value: Compiled }>>();
   private roundRobin = 0;
+  private readonly evalSettings: EvalSettings;
 
   constructor(
     private readonly plan: RouterPlan,
     private readonly settings: DestinationSettings & { decodeAvro?: DecodeAvro },
   ) {
+    const tz = plan.settings['table.local-time-zone'];
+    this.evalSettings = tz ? { timeZone: tz } : {};
     for (const t of Object.values(this.plan.tables)) {
       const comp = t.columns.filter((c) => c.kind === 'computed');
-      if (comp.length) this.computed.set(t.name, comp.map((c) => ({ name: c.name, value: compile(c.expr!, this.typeLookup(t.name)) })));
+      if (comp.length) this.computed.set(t.name, comp.map((c) => ({ name: c.name, value: compile(c.expr!, this.typeLookup(t.name), this.evalSettings) })));
     }
     for (const v of Object.values(this.plan.views)) {
       const typeOf = this.typeLookup(v.from);
       this.views.set(v.name, {
         from: v.from,
-        ...(v.where ? { where: compile(v.where, typeOf) } : {}),
-        columns: v.columns.map((c) => ({ name: c.name, value: compile(c.expr, typeOf) })),
+        ...(v.where ? { where: compile(v.where, typeOf, this.evalSettings) } : {}),
+        columns: v.columns.map((c) => ({ name: c.name, value: compile(c.expr, typeOf, this.evalSettings) })),
       });
     }
     for (const r of this.plan.routes) {
@@ -58,8 +61,8 @@ export class CompiledPlan {
         id: r.id,
         sink,
         from: r.from,
-        ...(r.where ? { where: compile(r.where, typeOf) } : {}),
-        projections: r.projections.map((p) => ({ column: p.column, value: compile(p.expr, typeOf) })),
+        ...(r.where ? { where: compile(r.where, typeOf, this.evalSettings) } : {}),
+        projections: r.projections.map((p) => ({ column: p.column, value: compile(p.expr, typeOf, this.evalSettings) })),
         destination,
         priority,
       };

@@ -16,10 +16,11 @@ export async function messageRow(t: TablePlan, topic: string, partition: number,
     if (c.kind !== 'metadata') continue;
     switch (c.metadataKey ?? c.name) {
       case 'headers': {
-        const map = new Map<string, Buffer>();
+        // as Flink's Kafka connector reads them: a null value stays NULL, of duplicate keys the last one wins
+        const map = new Map<string, Buffer | null>();
         for (const [k, v] of Object.entries(m.headers ?? {})) {
           const last = Array.isArray(v) ? v[v.length - 1] : v;
-          if (last !== undefined) map.set(k, Buffer.isBuffer(last) ? last : Buffer.from(String(last)));
+          if (last !== undefined) map.set(k, last === null ? null : Buffer.isBuffer(last) ? last : Buffer.from(String(last)));
         }
         row[c.name] = map;
         break;
@@ -34,7 +35,7 @@ export async function messageRow(t: TablePlan, topic: string, partition: number,
         row[c.name] = partition;
         break;
       case 'offset':
-        row[c.name] = Number(m.offset);
+        row[c.name] = BigInt(m.offset);
         break;
       case 'timestamp-type':
         row[c.name] = 'CreateTime';
@@ -53,7 +54,10 @@ export async function messageRow(t: TablePlan, topic: string, partition: number,
   } else if (m.value) {
     if (!decodeAvro) throw new KamfError('ROUTER_EVAL_FAILED', 'avro-confluent source without a registry client');
     const decoded = (await decodeAvro(m.value, t.registryUrl!)) as Record<string, unknown>;
-    for (const f of t.valueFields) row[f] = normalizeAvro(decoded?.[f]);
+    for (const f of t.valueFields) {
+      const v = normalizeAvro(decoded?.[f]);
+      row[f] = typeof v === 'number' && t.columns.find((c) => c.name === f)?.type.name === 'BIGINT' ? BigInt(v) : v;
+    }
   } else {
     for (const f of t.valueFields) row[f] = null;
   }

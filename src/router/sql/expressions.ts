@@ -3,43 +3,34 @@
  * expression contexts, separate from the statement-level planning that calls it.
  */
 import { FlinkSqlParser as P } from '../flink-grammar.js';
+import { FUNCTIONS } from '../expr.js';
 import type { Expr, SqlType } from '../plan.js';
 import { substitute } from '../placeholders.js';
 import { pathText, sourceText, unquote, unsupported, type Ctx } from './parse.js';
 
-/** Scalar functions the embedded engine evaluates (Flink semantics; see expr.ts). */
-export const SUPPORTED_FUNCTIONS = new Set([
-  'LOWER',
-  'UPPER',
-  'COALESCE',
-  'IFNULL',
-  'NULLIF',
-  'CONCAT',
-  'CONCAT_WS',
-  'TRIM',
-  'LTRIM',
-  'RTRIM',
-  'REPLACE',
-  'CHAR_LENGTH',
-  'CHARACTER_LENGTH',
-  'SUBSTRING',
-  'SUBSTR',
-  'SPLIT_INDEX',
-]);
+/** Scalar functions the embedded engine evaluates (Flink semantics, each with differential cases; see expr.ts). */
+export const SUPPORTED_FUNCTIONS: ReadonlySet<string> = new Set(FUNCTIONS);
 
 export function sqlType(node: P.ColumnTypeContext): SqlType {
   const text = node.getText();
   const first = (node.start?.text ?? text).toUpperCase();
   const name =
-    first === 'VARCHAR' || first === 'CHAR' || first === 'STRING'
+    first === 'VARCHAR' || first === 'STRING'
       ? 'STRING'
       : first === 'BYTES' || first === 'BINARY' || first === 'VARBINARY'
         ? 'BYTES'
         : first === 'INTEGER'
           ? 'INT'
-          : first;
+          : first === 'DEC' || first === 'NUMERIC'
+            ? 'DECIMAL'
+            : first;
   const map = node.mapTypeDimension();
   const notNull = /NOTNULL$/i.test(text);
+  const params = /^[A-Z_]+\((\d+)(?:,(\d+))?\)/i.exec(text);
+  if (name === 'DECIMAL') return { name, text, nullable: !notNull, precision: params ? Number(params[1]) : 10, scale: params?.[2] ? Number(params[2]) : 0 };
+  if (name === 'STRING' && first === 'VARCHAR') return { name, text, nullable: !notNull, ...(params ? { length: Number(params[1]) } : {}) };
+  if (name === 'CHAR') return { name, text, nullable: !notNull, length: params ? Number(params[1]) : 1 };
+  if (name === 'TIMESTAMP_LTZ') return { name, text, nullable: !notNull, precision: params ? Number(params[1]) : 6 };
   if (map) {
     const key = map.columnType(0);
     const value = map.columnType(1);
@@ -120,7 +111,7 @@ function functionCall(ctx: Ctx, f: P.FunctionCallExpressionContext): Expr {
   const nameNode = f.functionNameWithParams() ?? f.functionNameAndParams();
   const name = (nameNode?.getText() ?? f.start?.text ?? '?').toUpperCase();
   if (f.setQuantifier()) throw unsupported(ctx, f, `${name}(DISTINCT ...) (aggregation)`);
-  if (!SUPPORTED_FUNCTIONS.has(name)) throw unsupported(ctx, f, `the function ${name}`);
+  if (!SUPPORTED_FUNCTIONS.has(name)) throw unsupported(ctx, f, `the function ${name} (the embedded engine evaluates ${[...SUPPORTED_FUNCTIONS].join(', ')})`);
   const args = f.functionParam().map((p) => {
     const e = p.expression();
     if (!e) throw unsupported(ctx, p, `this argument of ${name}`);
@@ -138,8 +129,8 @@ function constant(ctx: Ctx, c: P.ConstantContext): Expr {
   const d = c.decimalLiteral();
   const real = c.REAL_LITERAL();
   if (d || real) {
-    const n = Number((d ?? real)!.getText());
-    return { k: 'lit', value: c.HYPHEN_SIGN() ? -n : n };
+    const num = `${c.HYPHEN_SIGN() ? '-' : ''}${(d ?? real)!.getText()}`;
+    return { k: 'lit', value: Number(num), num };
   }
   throw unsupported(ctx, c, `the literal ${c.getText()}`);
 }

@@ -28,8 +28,11 @@ export function parseFlinkSql(text: string, name: string): FlinkSqlParser.Progra
   if (errors.length > 0) {
     const list = errors.slice(0, 5).map((e) => `  ${name}:${e.startLine}:${e.startColumn}: ${e.message}`).join('\n');
     const placeholderHint = /\$/.test(list) ? '\nPlaceholders (${NAME}) are only allowed inside string literals.' : '';
-    throw new KamfError('ROUTER_SQL_SYNTAX', `${name} is not valid Flink SQL:\n${list}${placeholderHint}`, {
+    // the embedded engine reads Flink SQL with a grammar that lags Flink's own (TRY_CAST, TRIM(BOTH ...),
+    // SUBSTRING(... FROM ...), CHAR_LENGTH): what it cannot read may still be valid Flink SQL
+    throw new KamfError('ROUTER_SQL_SYNTAX', `${name}: the embedded engine cannot read this SQL:\n${list}${placeholderHint}`, {
       details: { errors: errors.slice(0, 20) },
+      hint: `If it is valid Flink SQL, run it on Flink, which parses it itself: kamf route --engine flink ${name}`,
     });
   }
   return tree;

@@ -7,7 +7,7 @@ import type { ParserRuleContext } from 'antlr4ng';
 import type { Expr, RouterPlan } from '../plan.js';
 import { inferType } from '../expr.js';
 import { lookupType, relationColumns } from '../relations.js';
-import { expression } from './expressions.js';
+import { expression, SUPPORTED_FUNCTIONS } from './expressions.js';
 import { identifierText, invalid, pathText, sourceText, unsupported, type Ctx } from './parse.js';
 
 export interface Select {
@@ -61,6 +61,18 @@ export function select(ctx: Ctx, q: P.QueryStatementContext): Select {
     const alias = item.columnAlias();
     const aliasName = alias ? identifierText(alias.identifier()) : undefined;
     const lit = item.selectLiteralColumnName();
+    const misread = lit && item.expression();
+    if (misread) {
+      // the grammar reads an unaliased `LTRIM(x)` as the column LTRIM followed by `(x)`: it is a call
+      const fn = lit.getText().toUpperCase();
+      const text = sourceText(ctx, misread).trim();
+      // ...and `b + 1` as the column b followed by `+ 1`: refused rather than read as b
+      if (!text.startsWith('(')) throw unsupported(ctx, item, `the select item ${JSON.stringify(sourceText(ctx, item))} as written (the embedded engine's grammar misreads it: write (${sourceText(ctx, item)}))`);
+      if (!SUPPORTED_FUNCTIONS.has(fn)) throw unsupported(ctx, item, `the function ${fn}`);
+      const arg = expression(ctx, misread);
+      items.push({ ...(aliasName ? { name: aliasName } : {}), expr: { k: 'call', fn, args: [arg] }, text: sourceText(ctx, item).replace(/\s+/g, ' '), node: item });
+      continue;
+    }
     if (lit) {
       const parts = lit.getText().split('.').map((p) => (p.startsWith('`') ? p.slice(1, -1) : p));
       items.push({ name: aliasName ?? parts[parts.length - 1]!, expr: { k: 'col', path: parts, text: lit.getText() }, text: lit.getText(), node: item });
