@@ -18,6 +18,12 @@ function collect(value: string, previous: Record<string, string>): Record<string
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
 }
 
+/** --gateway of a subcommand (commander may hand it to `route` itself, which has the same option). */
+function gatewayOf(opts: { gateway?: string }): string {
+  if (!opts.gateway) throw new KamfError('CLI_USAGE', 'this command needs --gateway <url>', { hint: 'for example --gateway http://127.0.0.1:8083' });
+  return opts.gateway;
+}
+
 interface RouteOptions {
   engine: string;
   gateway?: string;
@@ -116,11 +122,12 @@ Examples:
   route
     .command('jobs')
     .description('list the routing jobs (kamf-route:*) of a Flink cluster, through its SQL Gateway')
-    .requiredOption('--gateway <url>', 'Flink SQL Gateway REST URL')
+    .option('--gateway <url>', 'Flink SQL Gateway REST URL')
     .option('--all', 'every Flink job, not only routing jobs')
     .option('--json', 'as JSON')
-    .action(async (opts: { gateway: string; all?: boolean; json?: boolean }) => {
-      const jobs = await listRoutingJobs(opts.gateway, opts.all);
+    .action(async (_: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<{ gateway?: string; all?: boolean; json?: boolean }>();
+      const jobs = await listRoutingJobs(gatewayOf(opts), opts.all);
       if (opts.json) printJson(jobs);
       else print(jobs.length ? table(jobs.map((j) => ({ job: j.id, name: j.name, status: j.status, started: j.startTime }))) : 'no routing jobs');
     });
@@ -129,10 +136,11 @@ Examples:
     .command('stop')
     .description('stop a routing job (by name or job id) on a Flink cluster, through its SQL Gateway')
     .argument('<name>', 'the job name without kamf-route: (e.g. routing), or a job id')
-    .requiredOption('--gateway <url>', 'Flink SQL Gateway REST URL')
+    .option('--gateway <url>', 'Flink SQL Gateway REST URL')
     .option('--savepoint', 'take a savepoint while stopping (printed)')
-    .action(async (name: string, opts: { gateway: string; savepoint?: boolean }) => {
-      for (const s of await stopRouting(opts.gateway, name, { savepoint: opts.savepoint ?? false })) {
+    .action(async (name: string, _: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<{ gateway?: string; savepoint?: boolean }>();
+      for (const s of await stopRouting(gatewayOf(opts), name, { savepoint: opts.savepoint ?? false })) {
         print(`stopped ${s.name} (job ${s.jobId})${s.savepoint ? `, savepoint ${s.savepoint}` : ''}`);
       }
     });
