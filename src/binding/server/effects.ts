@@ -132,7 +132,11 @@ export class EffectWriter {
   }
 
   /** Writes records that belong together in one produce request, in order. */
-  async writeAll(records: Array<{ topic: string; message: Message }>): Promise<void> {
+  /**
+   * `queued` is called once the records hold their place in the writer's order (before they are written): a caller
+   * that only needs order, not the write itself, can go on preparing the next records.
+   */
+  async writeAll(records: Array<{ topic: string; message: Message }>, queued?: () => void): Promise<void> {
     let bytes = 0;
     for (const { topic, message } of records) {
       bytes += this.checkSize(topic, message);
@@ -140,6 +144,7 @@ export class EffectWriter {
     }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ records, bytes, resolve, reject });
+      queued?.();
       if (!this.inFlight && !this.scheduled) {
         // linger for the rest of this turn of the event loop: a request's snapshots and its reply are queued within
         // a few microtasks of each other, and one produce request for all of them saves a round trip per record

@@ -64,20 +64,36 @@ export class ReplyPath {
     if (target) await this.reply(target, 0, true, result);
   }
 
-  /** Stream events in order; a final record with endOfStream (and no result) closes the stream. */
+  /**
+   * Stream events in order; a final record with endOfStream (and no result) closes the stream. Each event waits only
+   * until its record holds its place in the writer's order, not for its write: a stream's events share produce
+   * requests instead of paying a round trip each. All its writes are awaited before the stream counts as answered.
+   */
   async stream(target: ReplyTarget | undefined, events: AsyncGenerator<StreamResponse, void, undefined>): Promise<void> {
     let seq = 0;
+    const writes: Promise<void>[] = [];
+    const send = (sequence: number, endOfStream: boolean, result?: A2AResult, error?: A2AResponse['error']) =>
+      new Promise<void>((queued, failed) => {
+        const written = this.reply(target!, sequence, endOfStream, result, error, queued);
+        written.then(queued, failed); // a reply that was never queued (dead-lettered) releases the stream too
+        written.catch(() => {}); // its failure is the stream's, surfaced by the Promise.all below
+        writes.push(written);
+      });
     try {
       for await (const ev of events) {
         if (!target) continue;
         // an artifact too large for one record travels as several appended chunks
-        for (const part of chunkLargeArtifact(ev, this.chunkBytes)) await this.reply(target, seq++, false, { $case: 'streamResponse', value: part });
+        for (const part of chunkLargeArtifact(ev, this.chunkBytes)) await send(seq++, false, { $case: 'streamResponse', value: part });
+        // bounded: a fast producer of events waits for the writer instead of piling records up in memory
+        if (writes.length >= 64) await Promise.all(writes.splice(0));
       }
     } catch (err) {
-      if (target) await this.reply(target, seq, true, undefined, errorOf(err, this.opts.log));
+      if (target) await send(seq, true, undefined, errorOf(err, this.opts.log));
+      await Promise.all(writes);
       return;
     }
-    if (target) await this.reply(target, seq, true);
+    if (target) await send(seq, true);
+    await Promise.all(writes);
   }
 
   /** Payload bytes per chunk of a large artifact: a quarter of the record limit leaves room for the envelope. */
@@ -90,7 +106,7 @@ export class ReplyPath {
    * A destination that does not exist or has an illegal name, and a record above the limit, go to the DLQ with the
    * reason; a caller whose result is too large gets an error reply instead. Resolves once written (or dead-lettered).
    */
-  async reply(target: ReplyTarget, sequence: number, endOfStream: boolean, result?: A2AResult, error?: A2AResponse['error']): Promise<void> {
+  async reply(target: ReplyTarget, sequence: number, endOfStream: boolean, result?: A2AResult, error?: A2AResponse['error'], queued?: () => void): Promise<void> {
     const { writer } = this.opts;
     const marker = endOfStream ? [this.marker(target.correlationId)] : [];
     if (target.undeliverable) {
@@ -113,7 +129,7 @@ export class ReplyPath {
         target.undeliverable = 'too-large';
         return;
       }
-      await writer.writeAll([{ topic: target.topic, message: record }, ...marker]);
+      await writer.writeAll([{ topic: target.topic, message: record }, ...marker], queued);
     } catch (err) {
       if (!(err instanceof UndeliverableError)) throw err;
       target.undeliverable = err.reason;
