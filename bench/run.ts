@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only codec|binding|router|startup|a2a] ...`: runs the benchmarks, starting the local
+ * `npm run bench [-- --quick] [--only codec|binding|router|startup|a2a|reference] ...`: runs the benchmarks, starting the local
  * stack unless KAFKA_BROKERS / SCHEMA_REGISTRY_URL point elsewhere, and writes bench/results/<timestamp>.json, a
  * latency chart beside it, and BENCHMARKS.md. Ratios compare cases within one run; tests never assert timings.
  */
@@ -18,6 +18,7 @@ import { bindingBenchmark } from './binding.js';
 import { codecBenchmarks } from './codec.js';
 import { writeBenchmarksMd } from './report.js';
 import { routerBenchmark } from './router.js';
+import { referenceBenchmark } from './reference.js';
 import { startupBenchmark } from './startup.js';
 import type { BenchResult } from './stats.js';
 
@@ -38,7 +39,7 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(
     [
-      'npm run bench -- [--quick] [--only codec|binding|router|startup|a2a] [--repeats R] [--n N] [--concurrency C] [--runs R]',
+      'npm run bench -- [--quick] [--only codec|binding|router|startup|a2a|reference] [--repeats R] [--n N] [--concurrency C] [--runs R]',
       '  --quick     fewer requests and one repeat (a smoke run; the figures are rough)',
       '  --repeats   repeats of the A2A comparison, cases interleaved (default 3, quick 1)',
       '  --runs      whole-process runs per start-up case (default 15, quick 5)',
@@ -62,7 +63,7 @@ const dir = pkgPath('bench', 'results');
 mkdirSync(dir, { recursive: true });
 
 if (want('codec')) results.push(...codecBenchmarks(Number(values.n ?? (quick ? 10_000 : 50_000))));
-if (['binding', 'router', 'startup', 'a2a'].some(want)) {
+if (['binding', 'router', 'startup', 'a2a', 'reference'].some(want)) {
   const config = loadConfig();
   const stack = stackFromConfig(config, consoleProgress());
   const before = stack ? await stack.status() : [];
@@ -85,6 +86,11 @@ if (['binding', 'router', 'startup', 'a2a'].some(want)) {
     }
     if (want('binding')) results.push(await bindingBenchmark(config, Number(values.n ?? (quick ? 1000 : 5000)), Number(values.concurrency), Number(values['server-concurrency'])));
     if (want('router')) results.push(await routerBenchmark(config, Number(values.n ?? (quick ? 10_000 : 50_000))));
+    if (want('reference')) {
+      const reference = await referenceBenchmark(config, quick ? 3 : 8);
+      results.push(...reference.results);
+      targets.push(...reference.targets);
+    }
     if (want('startup')) {
       const startup = await startupBenchmark(config, Number(values.runs ?? (quick ? 5 : 15)));
       results.push(...startup.results);
