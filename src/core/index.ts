@@ -5,3 +5,4 @@ export * from './topics.js';
 export { ensureTopics } from './admin.js';
 export { PartitionOffsets } from './offsets.js';
 export * from './paths.js';
+export * from './telemetry.js';

@@ -27,6 +27,7 @@ import type { IHeaders } from 'kafkajs';
 import type { A2AMethod, A2ARequest, A2ARequestCall, A2AResponse, A2AResult } from '../../codec/mapping/envelopes.js';
 import { ExponentialBackoff, handleWhen, noJitterGenerator, retry } from 'cockatiel';
 import { KamfError, isKamfError } from '../../core/errors.js';
+import { ATTR, SpanKind, contextFrom, endSpan, startSpan, traceHeaders, tracingOn, type Span } from '../../core/telemetry.js';
 import { A2A_PROTOCOL_VERSION, HEADERS, KAFKA_BINDING_URI } from '../protocol.js';
 import type { RequestChannel } from './channel.js';
 
@@ -163,9 +164,12 @@ export class KafkaTransport implements Transport {
       wake?.();
     };
     signal?.addEventListener('abort', onAbort, { once: true });
+    // the caller's span: from the send until the last reply, parent of everything the request causes
+    const span = tracingOn() ? startSpan(`send ${this.topic}`, SpanKind.PRODUCER, sendAttributes(this.topic, this.card.name, method, requestId), contextFrom(options?.serviceParameters)) : undefined;
+    let failed: unknown;
     try {
       const timeoutMs = rt.options.timeoutMs;
-      await rt.send(this.topic, this.envelope(requestId, method, params), this.headers(requestId, method, params, options, timeoutMs), keyOf(method, params, requestId));
+      await rt.send(this.topic, this.envelope(requestId, method, params), this.headers(requestId, method, params, options, timeoutMs, span), keyOf(method, params, requestId));
       let expected = 0;
       const early = new Map<number, A2AResponse>();
       for (;;) {
@@ -198,7 +202,11 @@ export class KafkaTransport implements Transport {
           if (next.endOfStream) return;
         }
       }
+    } catch (err) {
+      failed = err;
+      throw err;
     } finally {
+      endSpan(span, failed);
       signal?.removeEventListener('abort', onAbort);
       unregister();
     }
@@ -209,7 +217,7 @@ export class KafkaTransport implements Transport {
     return { requestId, method, params, ...(tenant ? { tenant } : {}) } as A2ARequest;
   }
 
-  private headers<M extends A2AMethod>(requestId: string, method: M, params: Params<M>, options: RequestOptions | undefined, timeoutMs: number): IHeaders {
+  private headers<M extends A2AMethod>(requestId: string, method: M, params: Params<M>, options: RequestOptions | undefined, timeoutMs: number, span?: Span): IHeaders {
     const sp = options?.serviceParameters ?? {};
     const get = (name: string) => Object.entries(sp).find(([k]) => k.toLowerCase() === name)?.[1];
     const h: IHeaders = {
@@ -220,6 +228,7 @@ export class KafkaTransport implements Transport {
       [HEADERS.target]: this.card.name,
       [HEADERS.deadline]: String(Date.now() + timeoutMs),
       [HEADERS.traceparent]: get(HEADERS.traceparent) ?? newTraceparent(),
+      ...(span ? traceHeaders(span) : {}),
     };
     const ext = get(HEADERS.extensions);
     if (ext) h[HEADERS.extensions] = ext;
@@ -233,6 +242,20 @@ export class KafkaTransport implements Transport {
     }
     return h;
   }
+}
+
+function sendAttributes(topic: string, agent: string, method: A2AMethod, requestId: string) {
+  return {
+    [ATTR.messagingSystem]: 'kafka',
+    [ATTR.operationType]: 'send',
+    [ATTR.operationName]: 'send',
+    [ATTR.destination]: topic,
+    [ATTR.conversationId]: requestId,
+    [ATTR.rpcSystem]: 'a2a',
+    [ATTR.rpcMethod]: method,
+    [ATTR.a2aMethod]: method,
+    [ATTR.genAiAgentName]: agent,
+  };
 }
 
 /** Requests of one conversation share a key, so they land on one partition and one server instance, in order. */

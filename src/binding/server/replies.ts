@@ -9,6 +9,7 @@ import type { A2ACodec } from '../../codec/index.js';
 import type { A2AMethod, A2AResponse, A2AResult } from '../../codec/mapping/envelopes.js';
 import { isKamfError, type KamfErrorCode } from '../../core/errors.js';
 import { A2A_PROTOCOL_VERSION, HEADERS } from '../protocol.js';
+import { ATTR, SpanKind, endSpan, injectTraceHeaders, startSpan, tracingOn, withSpan } from '../../core/telemetry.js';
 import { UndeliverableError, type EffectWriter } from './effects.js';
 import { BINDING_ERROR, errorOf, type ErrorLog } from './errors.js';
 import { chunkLargeArtifact } from './sizes.js';
@@ -107,6 +108,27 @@ export class ReplyPath {
    * reason; a caller whose result is too large gets an error reply instead. Resolves once written (or dead-lettered).
    */
   async reply(target: ReplyTarget, sequence: number, endOfStream: boolean, result?: A2AResult, error?: A2AResponse['error'], queued?: () => void): Promise<void> {
+    if (!tracingOn() || target.undeliverable) return this.replyOnce(target, sequence, endOfStream, result, error, queued);
+    // the reply's span is a child of the request's receive span; the reply record carries it to the caller
+    const span = startSpan(`send ${target.topic}`, SpanKind.PRODUCER, {
+      [ATTR.messagingSystem]: 'kafka',
+      [ATTR.operationType]: 'send',
+      [ATTR.operationName]: 'reply',
+      [ATTR.destination]: target.topic,
+      [ATTR.conversationId]: target.correlationId,
+      [ATTR.a2aMethod]: target.method,
+      ...(error ? { [ATTR.errorType]: String(error.code) } : {}),
+    });
+    try {
+      await withSpan(span, () => this.replyOnce(target, sequence, endOfStream, result, error, queued));
+      endSpan(span);
+    } catch (err) {
+      endSpan(span, err);
+      throw err;
+    }
+  }
+
+  private async replyOnce(target: ReplyTarget, sequence: number, endOfStream: boolean, result?: A2AResult, error?: A2AResponse['error'], queued?: () => void): Promise<void> {
     const { writer } = this.opts;
     const marker = endOfStream ? [this.marker(target.correlationId)] : [];
     if (target.undeliverable) {
@@ -141,6 +163,7 @@ export class ReplyPath {
   private async record(target: ReplyTarget, response: A2AResponse): Promise<Message> {
     const value = await this.opts.codec.encodeA2AResponse(target.topic, response);
     const headers: IHeaders = { [HEADERS.correlationId]: target.correlationId, [HEADERS.version]: A2A_PROTOCOL_VERSION, [HEADERS.responder]: this.opts.agentName };
+    injectTraceHeaders(headers);
     return { key: target.correlationId, value, headers };
   }
 

@@ -15,7 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AgentCard } from '@a2a-js/sdk';
-import { DefaultExecutionEventBusManager, DefaultRequestHandler, type AgentExecutor, type A2ARequestHandler, type ServerCallContext } from '@a2a-js/sdk/server';
+import { DefaultExecutionEventBusManager, DefaultRequestHandler, type AgentExecutor, type A2ARequestHandler, type PushNotificationSender, type PushNotificationStore, type ServerCallContext } from '@a2a-js/sdk/server';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { A2ACodec } from '../../codec/index.js';
 import type { A2ARequest, A2AMethod } from '../../codec/mapping/envelopes.js';
@@ -32,6 +32,8 @@ import { RequestIntake } from './intake.js';
 import { RedeliveryGuard } from './redelivery.js';
 import { ReplyPath, kamfData, type ReplyTarget } from './replies.js';
 import { KafkaTaskStore } from './task-store.js';
+import { tracedExecutor } from './traced-executor.js';
+import { ATTR, SpanKind, contextFrom, endSpan, startSpan, tracingOn, withSpan } from '../../core/telemetry.js';
 
 export { STATE_HEADERS_KEY, STATE_INSTANCE_KEY } from './call-context.js';
 
@@ -49,6 +51,14 @@ export interface KafkaAgentServerOptions {
    */
   requestHandler?: A2ARequestHandler;
   extendedCard?: AgentCard;
+  /**
+   * Push-notification configs (A2A §9): with a store, and a card declaring `capabilities.pushNotifications`, the
+   * handler serves the four push-config operations from it. Delivery runs outside the request path (src/push
+   * follows the task snapshots), so the SDK's in-process sender is replaced by one that sends nothing, unless
+   * `pushNotificationSender` is given.
+   */
+  pushNotificationStore?: PushNotificationStore;
+  pushNotificationSender?: PushNotificationSender;
   /** Request topics, highest priority first. Default: [`agent.<name>.requests`]. */
   requestTopics?: string[];
   groupId?: string;
@@ -142,7 +152,7 @@ export class KafkaAgentServer {
       throw new KamfError('CONFIG_INVALID', `agent ${opts.agentName}: give either an executor or a request handler`, { hint: 'serveAgent({ executor }) runs an agent; requestHandler relays to one' });
     }
     this.handler =
-      opts.requestHandler ?? new DefaultRequestHandler(opts.card, this.store, opts.executor!, this.busManager, undefined, undefined, opts.extendedCard);
+      opts.requestHandler ?? new DefaultRequestHandler(opts.card, this.store, tracedExecutor(opts.executor!, opts.agentName), this.busManager, opts.pushNotificationStore, this.pushSender, opts.extendedCard);
     this.intake = new RequestIntake({
       kafka: opts.kafka,
       requestTopics: this.requestTopics,
@@ -171,6 +181,11 @@ export class KafkaAgentServer {
       log: this.log,
       relay: !!opts.requestHandler,
     };
+  }
+
+  /** Deliveries follow the task topic instead (durable, any instance): nothing is POSTed from the request path. */
+  private get pushSender(): PushNotificationSender | undefined {
+    return this.opts.pushNotificationSender ?? (this.opts.pushNotificationStore ? { send: async () => {} } : undefined);
   }
 
   get groupId(): string {
@@ -211,13 +226,49 @@ export class KafkaAgentServer {
         return;
       }
     }
-    const work = this.handleOnce(headers, message, source, replyTopic, correlationId, started);
+    const work = tracingOn() ? this.handleTraced(headers, message, source, replyTopic, correlationId, started) : this.handleOnce(headers, message, source, replyTopic, correlationId, started);
     if (!correlationId) return work;
     this.inFlight.set(correlationId, work);
     try {
       await work;
     } finally {
       this.inFlight.delete(correlationId);
+    }
+  }
+
+  /** handleOnce in the request's receive span, continued from the caller's trace context in the headers. */
+  private async handleTraced(
+    headers: Record<string, string>,
+    message: KafkaMessage,
+    source: { topic: string; partition: number; offset: string },
+    replyTopic: string | undefined,
+    correlationId: string | undefined,
+    started: number,
+  ): Promise<void> {
+    const span = startSpan(
+      `process ${source.topic}`,
+      SpanKind.CONSUMER,
+      {
+        [ATTR.messagingSystem]: 'kafka',
+        [ATTR.operationType]: 'process',
+        [ATTR.operationName]: 'process',
+        [ATTR.destination]: source.topic,
+        [ATTR.consumerGroup]: this.groupId,
+        [ATTR.partition]: String(source.partition),
+        [ATTR.offset]: Number(source.offset),
+        [ATTR.genAiAgentName]: this.opts.agentName,
+        ...(correlationId ? { [ATTR.conversationId]: correlationId } : {}),
+        ...(headers[HEADERS.method] ? { [ATTR.a2aMethod]: headers[HEADERS.method] } : {}),
+        ...(headers[HEADERS.skill] ? { [ATTR.a2aSkill]: headers[HEADERS.skill] } : {}),
+      },
+      contextFrom(headers),
+    );
+    try {
+      await withSpan(span, () => this.handleOnce(headers, message, source, replyTopic, correlationId, started));
+      endSpan(span);
+    } catch (err) {
+      endSpan(span, err);
+      throw err;
     }
   }
 

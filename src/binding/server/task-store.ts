@@ -20,6 +20,7 @@ import type { TaskSnapshot } from '../../codec/mapping/envelopes.js';
 import { KamfError } from '../../core/errors.js';
 import { TOPICS } from '../../core/topics.js';
 import { HEADERS, readHeaders } from '../protocol.js';
+import { ATTR, SpanKind, endSpan, startSpan, traceHeaders, tracingOn } from '../../core/telemetry.js';
 import { CompactTaskView } from './compact-tasks.js';
 import { EffectWriter } from './effects.js';
 import { withinBudget } from './sizes.js';
@@ -275,7 +276,9 @@ export class KafkaTaskStore implements TaskStore {
     const savedAt = Math.max(Date.now(), (this.savedAt.get(task.id) ?? 0) + 1);
     let snap: TaskSnapshot = { task: structuredClone(task), owner: ownerOf(context), savedAt, ...(context.tenant ? { tenant: context.tenant } : {}) };
     let value = await this.opts.codec.encodeTaskSnapshot(this.topic, snap);
-    const headers = { [HEADERS.writer]: this.instanceId };
+    // the snapshot's span is a child of the executor run that saved it, and its record carries that context
+    const span = tracingOn() ? startSpan(`send ${this.topic}`, SpanKind.PRODUCER, { [ATTR.messagingSystem]: 'kafka', [ATTR.operationType]: 'send', [ATTR.operationName]: 'snapshot', [ATTR.destination]: this.topic, [ATTR.a2aTaskId]: task.id }) : undefined;
+    const headers: Record<string, string> = span ? { [HEADERS.writer]: this.instanceId, ...traceHeaders(span) } : { [HEADERS.writer]: this.instanceId };
     if (value.length > writer.maxRecordBytes / 2) {
       // a snapshot must fit in one record: the stream carried large artifacts whole, the store keeps what fits
       snap = { ...snap, task: withinBudget(snap.task, Math.floor(writer.maxRecordBytes / 4)) };
@@ -283,6 +286,7 @@ export class KafkaTaskStore implements TaskStore {
     }
     const key = this.keyOf(task.id);
     const written = writer.write(this.topic, { key, value, headers });
+    if (span) written.then(() => endSpan(span), (err: unknown) => endSpan(span, err));
     this.echoes.set(key, (this.echoes.get(key) ?? 0) + 1);
     // a write that fails is never read back: do not let its count hide a later snapshot of another writer
     written.catch(() => this.ownEcho({ key: Buffer.from(key), headers: { [HEADERS.writer]: this.instanceId } }));

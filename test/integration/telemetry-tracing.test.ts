@@ -1,0 +1,154 @@
+/**
+ * Trace context through the binding: the caller's send span, the agent's receive span (continued from the request's
+ * traceparent header), its executor run, its reply and snapshots; and a second hop when the executor itself calls
+ * another agent. Spans are collected with the SDK's in-memory exporter.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AgentCard, Message, Task } from '@a2a-js/sdk';
+import type { AgentExecutor, ExecutionEventBus, RequestContext } from '@a2a-js/sdk/server';
+import type { Client } from '@a2a-js/sdk/client';
+import { SpanKind, trace } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifactEvent, statusEvent, taskEvent, textOf, textPart, TaskStates } from '../../src/agent-kit/events.js';
+import { kafkaAgentCard } from '../../src/agent-kit/card.js';
+import { KafkaClientRuntime } from '../../src/binding/client/runtime.js';
+import { connectMesh, type MeshConnection } from '../../src/binding/mesh.js';
+import { KafkaAgentServer } from '../../src/binding/server/server.js';
+import { ensureTopics } from '../../src/core/admin.js';
+import { agentRequestTopic } from '../../src/core/topics.js';
+import { EchoExecutor } from '../../agents/echo/executor.js';
+import { testConfig } from '../support/infra.js';
+import { idOf, parentOf, startTestTracing, traceOf, type TestTracing } from '../support/otel.js';
+
+const suffix = randomUUID().slice(0, 6);
+const tasksTopic = `a2a.tasks.otel-${suffix}`;
+const dlqTopic = `a2a.dlq.otel-${suffix}`;
+const echoName = `otel-echo-${suffix}`;
+const relayName = `otel-relay-${suffix}`;
+
+let tracing: TestTracing;
+let mesh: MeshConnection;
+const servers: KafkaAgentServer[] = [];
+const runtimes: KafkaClientRuntime[] = [];
+let echoClient: Client;
+let relayClient: Client;
+
+const msg = (text: string): Message => ({ messageId: randomUUID(), contextId: '', taskId: '', role: 1, parts: [textPart(text)], metadata: undefined, extensions: [], referenceTaskIds: [] });
+const send = (c: Client, text: string) => c.sendMessage({ tenant: '', message: msg(text), configuration: undefined, metadata: undefined }) as Promise<Task | Message>;
+
+/** Answers by asking the echo agent: the second hop of the trace starts inside this executor. */
+class RelayExecutor implements AgentExecutor {
+  async execute(ctx: RequestContext, bus: ExecutionEventBus): Promise<void> {
+    bus.publish(taskEvent(ctx));
+    const r = (await send(echoClient, textOf(ctx.userMessage))) as Task;
+    const text = r.artifacts.flatMap((a) => a.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : ''))).join('');
+    bus.publish(artifactEvent(ctx, { artifactId: 'relayed', parts: [textPart(text)] }));
+    bus.publish(statusEvent(ctx, TaskStates.completed, text));
+    bus.finished();
+  }
+  async cancelTask(): Promise<void> {}
+}
+
+async function clientFor(card: AgentCard): Promise<Client> {
+  const rt = await KafkaClientRuntime.start(mesh.kafka, mesh.codec, { timeoutMs: 15_000 });
+  runtimes.push(rt);
+  return rt.clientFactory().createFromAgentCard(card);
+}
+
+beforeAll(async () => {
+  tracing = startTestTracing();
+  mesh = connectMesh(testConfig());
+  await ensureTopics(mesh.kafka, [
+    { name: agentRequestTopic(echoName), partitions: 2, compacted: false },
+    { name: agentRequestTopic(relayName), partitions: 2, compacted: false },
+    { name: tasksTopic, partitions: 2, compacted: true },
+    { name: dlqTopic, partitions: 1, compacted: false },
+  ]);
+  const brokers = testConfig().kafka.brokers;
+  const echoCard = kafkaAgentCard({ name: echoName, description: 'echo', brokers, skills: [{ id: 'echo', name: 'Echo', description: 'echoes' }] });
+  const relayCard = kafkaAgentCard({ name: relayName, description: 'relay', brokers, skills: [{ id: 'relay', name: 'Relay', description: 'asks echo' }] });
+  for (const [name, card, executor] of [
+    [echoName, echoCard, new EchoExecutor()],
+    [relayName, relayCard, new RelayExecutor()],
+  ] as const) {
+    const s = new KafkaAgentServer({ kafka: mesh.kafka, codec: mesh.codec, agentName: name, card, executor, tasksTopic, dlqTopic, log: () => {} });
+    await s.start();
+    servers.push(s);
+  }
+  echoClient = await clientFor(echoCard);
+  relayClient = await clientFor(relayCard);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(runtimes.map((r) => r.close()));
+  await Promise.all(servers.map((s) => s.stop(2_000)));
+  await tracing?.shutdown();
+});
+
+const inTrace = (spans: ReadableSpan[], traceId: string) => spans.filter((s) => traceOf(s) === traceId);
+const named = (spans: ReadableSpan[], name: string) => spans.filter((s) => s.name === name);
+const childrenOf = (spans: ReadableSpan[], parent: ReadableSpan) => spans.filter((s) => parentOf(s) === idOf(parent));
+
+describe('trace context through the Kafka binding', () => {
+  it('continues the caller span: send → process → invoke_agent, with the reply and snapshots as children', async () => {
+    const traceId = await trace.getTracer('test').startActiveSpan('caller', async (root) => {
+      await send(echoClient, 'hello');
+      root.end();
+      return root.spanContext().traceId;
+    });
+    const spans = inTrace(
+      await tracing.waitFor((all) => inTrace(all, traceId).filter((s) => s.name === `send ${tasksTopic}`).length >= 1 && inTrace(all, traceId).some((s) => s.name.startsWith('send a2a.replies'))),
+      traceId,
+    );
+    const [sendSpan] = named(spans, `send ${agentRequestTopic(echoName)}`);
+    expect(sendSpan, spans.map((s) => s.name).join(', ')).toBeDefined();
+    expect(sendSpan!.kind).toBe(SpanKind.PRODUCER);
+    expect(sendSpan!.attributes['messaging.system']).toBe('kafka');
+    expect(sendSpan!.attributes['messaging.destination.name']).toBe(agentRequestTopic(echoName));
+    const process = named(spans, `process ${agentRequestTopic(echoName)}`);
+    expect(process).toHaveLength(1);
+    expect(parentOf(process[0]!)).toBe(idOf(sendSpan!));
+    expect(process[0]!.kind).toBe(SpanKind.CONSUMER);
+    expect(process[0]!.parentSpanContext?.isRemote).toBe(true);
+    const invoke = childrenOf(spans, process[0]!).filter((s) => s.name === `invoke_agent ${echoName}`);
+    expect(invoke).toHaveLength(1);
+    expect(invoke[0]!.attributes['gen_ai.operation.name']).toBe('invoke_agent');
+    const replies = childrenOf(spans, process[0]!).filter((s) => s.name.startsWith('send a2a.replies'));
+    expect(replies).toHaveLength(1);
+    const snapshots = named(spans, `send ${tasksTopic}`);
+    expect(snapshots.length).toBeGreaterThanOrEqual(1);
+    for (const s of snapshots) expect([idOf(invoke[0]!), idOf(process[0]!)]).toContain(parentOf(s));
+    // the caller's span holds the whole exchange
+    const ns = (s: ReadableSpan) => s.startTime[0] * 1e9 + s.startTime[1];
+    const ne = (s: ReadableSpan) => s.endTime[0] * 1e9 + s.endTime[1];
+    expect(ns(process[0]!)).toBeGreaterThanOrEqual(ns(sendSpan!));
+    expect(ne(replies[0]!)).toBeLessThanOrEqual(ne(sendSpan!));
+  });
+
+  it('a second hop started inside an executor is a child of that executor run, in the same trace', async () => {
+    const spansBefore = tracing.spans().length;
+    await trace.getTracer('test').startActiveSpan('caller', async (root) => {
+      await send(relayClient, 'two hops');
+      root.end();
+    });
+    const all = await tracing.waitFor((s) => s.slice(spansBefore).some((x) => x.name === `process ${agentRequestTopic(echoName)}`) && s.slice(spansBefore).some((x) => x.name === 'caller'));
+    const fresh = all.slice(spansBefore);
+    const root = named(fresh, 'caller')[0]!;
+    const spans = inTrace(all, traceOf(root));
+    const chain = [
+      `send ${agentRequestTopic(relayName)}`,
+      `process ${agentRequestTopic(relayName)}`,
+      `invoke_agent ${relayName}`,
+      `send ${agentRequestTopic(echoName)}`,
+      `process ${agentRequestTopic(echoName)}`,
+      `invoke_agent ${echoName}`,
+    ];
+    let parent = root;
+    for (const name of chain) {
+      const kids = childrenOf(spans, parent).filter((s) => s.name === name);
+      expect(kids, `${name} under ${parent.name}; spans: ${spans.map((s) => s.name).join(', ')}`).toHaveLength(1);
+      parent = kids[0]!;
+    }
+  });
+});
