@@ -9,6 +9,8 @@ export interface CardInput {
   version?: string;
   skills: Array<Partial<AgentSkill> & { id: string; name: string; description: string }>;
   streaming?: boolean;
+  /** The server delivers push notifications (it has a push-config store and a delivery stage). */
+  pushNotifications?: boolean;
   brokers: string[];
   /** Override the request topic (default agent.<name>.requests). */
   topic?: string;
@@ -31,7 +33,7 @@ export function kafkaAgentCard(input: CardInput): AgentCard {
       },
     ],
     provider: { organization: 'KAMF', url: 'https://kamf.dev' },
-    capabilities: { streaming: input.streaming ?? true, pushNotifications: false, extensions: [], extendedAgentCard: false },
+    capabilities: { streaming: input.streaming ?? true, pushNotifications: input.pushNotifications ?? false, extensions: [], extendedAgentCard: false },
     securitySchemes: input.securitySchemes ?? {},
     securityRequirements: input.securityRequirements ?? [],
     defaultInputModes: ['text/plain'],

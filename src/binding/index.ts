@@ -9,5 +9,5 @@ export { KafkaClientRuntime, type KafkaClientOptions } from './client/runtime.js
 export { KafkaTransport } from './client/transport.js';
 export { CircuitBreaker, countsAgainstAgent, type CircuitState } from './client/circuit-breaker.js';
 export { idempotencyKey } from './idempotency.js';
-export { serveAgent, stopOnSignals, type ServeAgentOptions, type RunningAgent } from './serve.js';
+export { serveAgent, stopOnSignals, type ServeAgentOptions, type RunningAgent, type PushSupport, type PushContext } from './serve.js';
 export * from './registry/index.js';

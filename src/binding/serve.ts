@@ -5,7 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AgentCard } from '@a2a-js/sdk';
-import type { AgentExecutor } from '@a2a-js/sdk/server';
+import type { AgentExecutor, PushNotificationStore } from '@a2a-js/sdk/server';
+import type { Kafka } from 'kafkajs';
+import type { A2ACodec } from '../codec/index.js';
 import { ensureTopics } from '../core/admin.js';
 import type { KamfConfig } from '../core/config.js';
 import { TOPICS, agentRequestTopic } from '../core/topics.js';
@@ -16,6 +18,22 @@ import { KafkaAgentServer, type KafkaAgentServerOptions } from './server/server.
 import { laneTopics } from './server/lanes.js';
 import type { CardSigningKey } from '../security/card-signing.js';
 import type { CallerVerifier } from '../security/verifiers.js';
+
+/** Push notifications for a served agent: a config store the handler uses, and whatever delivers (src/push). */
+export interface PushSupport {
+  store: PushNotificationStore;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** What a push layer needs to know of the agent it serves. */
+export interface PushContext {
+  kafka: Kafka;
+  codec: A2ACodec;
+  agentName: string;
+  instanceId: string;
+  tasksTopic: string;
+}
 
 export interface ServeAgentOptions {
   config: KamfConfig;
@@ -55,6 +73,11 @@ export interface ServeAgentOptions {
   requestTopic?: string;
   /** Consumer group of the request consumers (default agent.<name>). */
   groupId?: string;
+  /**
+   * Push notifications (e.g. `kafkaPush()` from the push layer): the card declares `pushNotifications: true`, the
+   * handler keeps configs in the given store, and the support starts before and stops after the server.
+   */
+  push?: (ctx: PushContext) => PushSupport;
 }
 
 export interface RunningAgent {
@@ -88,10 +111,14 @@ export async function serveAgent(opts: ServeAgentOptions): Promise<RunningAgent>
       skills: opts.skills,
       brokers: mesh.endpoints.brokers,
       ...(opts.requestTopic ? { topic: requestTopic } : {}),
+      ...(opts.push ? { pushNotifications: true } : {}),
       ...(opts.verifier ? { securitySchemes: opts.verifier.securitySchemes, securityRequirements: opts.verifier.securityRequirements } : {}),
     }),
     ...opts.card,
   };
+  const instanceId = opts.instanceId ?? `${opts.name}.${randomUUID()}`;
+  const push = opts.push?.({ kafka: mesh.kafka, codec: mesh.codec, agentName: opts.name, instanceId, tasksTopic: tasks });
+  await push?.start();
   const authenticate = opts.verifier ? (headers: Record<string, string>) => opts.verifier!.authenticate(headers) : opts.authenticate;
   const server = new KafkaAgentServer({
     kafka: mesh.kafka,
@@ -106,7 +133,8 @@ export async function serveAgent(opts: ServeAgentOptions): Promise<RunningAgent>
     ...(opts.groupId ? { groupId: opts.groupId } : {}),
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
     // instance ids start with the agent's name: its ACLs grant its task store groups by that prefix (docs/security.md)
-    instanceId: opts.instanceId ?? `${opts.name}.${randomUUID()}`,
+    instanceId,
+    ...(push ? { pushNotificationStore: push.store } : {}),
     ...(authenticate ? { authenticate } : {}),
     ...(opts.replyTopicPrefix !== undefined ? { replyTopicPrefix: opts.replyTopicPrefix } : {}),
   });
@@ -139,6 +167,7 @@ export async function serveAgent(opts: ServeAgentOptions): Promise<RunningAgent>
       stopped = true;
       await publisher.drain().catch(() => {});
       await server.stop(graceMs);
+      await push?.stop();
       await publisher.stop();
     },
   };
