@@ -34,8 +34,8 @@ export class MeshSession {
    */
   static async open(mesh: MeshConnection, agent: string, options: { timeoutMs?: number; viaIngress?: boolean; priority?: string } = {}): Promise<MeshSession> {
     const directory = new AgentDirectory({ connection: { kafka: mesh.kafka, codec: mesh.codec }, logger: { warn: () => {} } });
-    await directory.start();
-    const runtime = await KafkaClientRuntime.start(mesh.kafka, mesh.codec, { timeoutMs: options.timeoutMs ?? 120_000 });
+    // reading the registry and setting up the reply inbox (a topic and a group join) are independent: do both at once
+    const [, runtime] = await Promise.all([directory.start(), KafkaClientRuntime.start(mesh.kafka, mesh.codec, { timeoutMs: options.timeoutMs ?? 120_000 })]);
     const card = await new KafkaAgentCardResolver({ directory, timeoutMs: 15_000 }).resolve(`agent://${agent}`);
     const target = options.viaIngress
       ? { ...card, supportedInterfaces: card.supportedInterfaces.map((i) => ({ ...i, url: agentInterfaceUrl(mesh.endpoints.brokers, TOPICS.ingress.name) })) }
@@ -85,7 +85,6 @@ export class MeshSession {
   }
 
   async close(): Promise<void> {
-    await this.runtime.close();
-    await this.directory.stop();
+    await Promise.all([this.runtime.close(), this.directory.stop()]);
   }
 }
