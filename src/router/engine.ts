@@ -12,9 +12,12 @@
  *   itself. Each has a rate limit (default none) and a produce concurrency (default 4). Within a destination the
  *   rate limiter releases higher lanes first (`.high`/`.urgent` before normal before `.low`).
  * - Per-key order: records of one destination are sharded by key; a shard sends one batch at a time.
- * - At-least-once: a source offset is committed when every output of it (fan-out: one per matching INSERT) is
- *   acknowledged by Kafka, in offset order per partition. A record that cannot be evaluated or produced goes to
- *   the DLQ with the reason in headers, so records in = records filtered + records out + dead letters.
+ * - At-least-once without duplicates from retries: a source offset is committed when every output of it (fan-out:
+ *   one per matching INSERT) is acknowledged by Kafka, in offset order per partition. Outputs go through one
+ *   idempotent producer (engine/writer.ts); a transient produce failure is retried with backoff, never
+ *   dead-lettered. A record that cannot be evaluated, or that Kafka refuses (too large), goes to the DLQ with the
+ *   reason in headers, so records in = records filtered + records out + dead letters. Commit and topic-creation
+ *   errors are retried or fail the engine (`done` rejects with a KamfError), never swallowed.
  *
  * This module wires the run phase: engine/intake.ts (consumers, pause/resume, offsets), engine/evaluate.ts (rows,
  * views, WHERE and SELECT per route), engine/output.ts (produce pipeline, dead letters). It does not import the
@@ -30,6 +33,8 @@ import type { DestinationOptions } from './engine/destinations.js';
 import { CompiledPlan } from './engine/evaluate.js';
 import { Intake, type InFlight, type SourceGroup } from './engine/intake.js';
 import { OutputWriter, type Output } from './engine/output.js';
+import { traceRoute } from './engine/trace.js';
+import { tracingOn } from '../core/telemetry.js';
 import type { DecodeAvro } from './engine/rows.js';
 
 export { laneOf, type DestinationOptions } from './engine/destinations.js';
@@ -98,6 +103,8 @@ export class RxjsRouter {
       maxInFlight: this.opts.maxInFlight,
       route: (g, tables, record) => this.route(g, tables, record),
       halted: () => this.stopping || this.failure !== undefined,
+      fail: (err) => this.fail(err),
+      log: this.opts.log,
     });
     this.output = new OutputWriter({
       plan,
@@ -127,6 +134,7 @@ export class RxjsRouter {
       return;
     }
     record.pending = outputs.length;
+    if (tracingOn()) traceRoute(topic, partition, message, outputs);
     for (const o of outputs) this.output.push(o);
   }
 
@@ -142,7 +150,7 @@ export class RxjsRouter {
 
   async start(): Promise<void> {
     await this.output.start((brokers) => this.opts.kafkaFor(brokers));
-    this.timers.push(setInterval(() => void this.intake.flushCommits(), this.opts.commitIntervalMs));
+    this.timers.push(setInterval(() => void this.intake.flushCommits().catch((err: Error) => this.fail(err)), this.opts.commitIntervalMs));
     this.timers.push(setInterval(() => this.publishStats(), this.opts.statsIntervalMs));
     await this.intake.start();
   }

@@ -46,6 +46,10 @@ export interface RouterStats {
   paused: boolean;
   pauses: number;
   committed: number;
+  /** Produce requests sent again after a transient failure (the records are not dead-lettered). */
+  retries: number;
+  /** Offset commits that failed and were tried again. */
+  commitFailures: number;
   destinations: Record<string, DestinationStats>;
 }
 
@@ -67,6 +71,8 @@ export function emptyStats(maxInFlight: number): RouterStats {
     paused: false,
     pauses: 0,
     committed: 0,
+    retries: 0,
+    commitFailures: 0,
     destinations: {},
   };
 }

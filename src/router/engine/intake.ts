@@ -37,6 +37,11 @@ export interface IntakeOptions {
   route: (g: SourceGroup, tables: TablePlan[], record: InFlight) => Promise<void>;
   /** True once the engine stops reading for good (stopping or failed). */
   halted: () => boolean;
+  /** The engine cannot go on (offsets cannot be committed, the start position cannot be set). */
+  fail: (err: Error) => void;
+  log?: (line: string) => void;
+  /** Consecutive failed commit rounds before the engine fails. Default 10. */
+  maxCommitFailures?: number;
 }
 
 export class Intake {
@@ -45,6 +50,7 @@ export class Intake {
   private readonly toCommit = new Map<string, { group: SourceGroup; topic: string; partition: number; offset: string }>();
   private readonly lagByPartition = new Map<string, number>();
   private paused = false;
+  private commitFailuresInARow = 0;
 
   constructor(private readonly opts: IntakeOptions) {
     const plan = opts.plan;
@@ -94,7 +100,9 @@ export class Intake {
           } finally {
             await admin.disconnect();
           }
-        })();
+        })().catch((err: unknown) =>
+          this.opts.fail(new KamfError('KAFKA_ERROR', `The router cannot set the start position (${startup.mode}) of group ${g.groupId}: ${(err as Error).message}`, { cause: err })),
+        );
       });
     }
     const tablesByTopic = new Map<string, TablePlan[]>();
@@ -172,19 +180,41 @@ export class Intake {
     if (flowChannel.hasSubscribers) flowChannel.publish({ event: 'resume', inFlight: this.opts.stats.inFlight });
   }
 
+  /**
+   * Commits the offsets whose records are fully written. A failed commit is kept (unless a later offset of the
+   * partition replaced it) and tried again at the next round; after `maxCommitFailures` failed rounds in a row the
+   * engine fails. Never swallowed: each failure is counted and logged.
+   */
   async flushCommits(): Promise<void> {
     if (this.toCommit.size === 0) return;
-    const entries = [...this.toCommit.values()];
+    const entries = [...this.toCommit];
     this.toCommit.clear();
+    let failed: unknown;
     for (const g of this.groups) {
-      const mine = entries.filter((e) => e.group === g).map(({ topic, partition, offset }) => ({ topic, partition, offset }));
+      const mine = entries.filter(([, e]) => e.group === g);
       if (mine.length === 0 || !g.consumer) continue;
       try {
-        await g.consumer.commitOffsets(mine);
+        await g.consumer.commitOffsets(mine.map(([, { topic, partition, offset }]) => ({ topic, partition, offset })));
         this.opts.stats.committed += mine.length;
-      } catch {
-        // partition moved during a rebalance: it is redelivered (at-least-once)
+      } catch (err) {
+        failed = err;
+        this.opts.stats.commitFailures++;
+        // a newer offset of the same partition, settled meanwhile, supersedes the failed one
+        for (const [k, e] of mine) if (!this.toCommit.has(k)) this.toCommit.set(k, e);
+        this.opts.log?.(`commit of ${mine.length} offset(s) for group ${g.groupId} failed (${(err as Error).message}); trying again`);
       }
+    }
+    if (failed === undefined) {
+      this.commitFailuresInARow = 0;
+      return;
+    }
+    if (++this.commitFailuresInARow >= (this.opts.maxCommitFailures ?? 10)) {
+      this.opts.fail(
+        new KamfError('KAFKA_ERROR', `The router cannot commit its offsets: ${this.commitFailuresInARow} attempts failed in a row (${(failed as Error).message})`, {
+          cause: failed,
+          hint: 'Check the consumer group and the router principal\'s READ permission on it; records are read again from the last committed offsets.',
+        }),
+      );
     }
   }
 

@@ -3,15 +3,16 @@
  * limit by lane, key shards, batches) and dead letters. Separate because it is the only part that writes Kafka.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { IHeaders, Kafka, Message, Producer } from 'kafkajs';
+import type { IHeaders, Kafka, Message } from 'kafkajs';
 import { Subject, Subscription, concatMap, from, groupBy, mergeMap, type Observable } from 'rxjs';
-import { HEADERS } from '../../binding/protocol.js';
+import { HEADERS } from '../../binding/index.js';
 import { KamfError, type KamfErrorCode } from '../../core/errors.js';
 import { deadLetterChannel, type RouterStats } from '../metrics.js';
 import { batchWithin, rateLimit } from '../operators.js';
 import type { RouterPlan } from '../plan.js';
 import { destinationOptions, laneOf, type DestinationSettings } from './destinations.js';
 import type { InFlight, SourceGroup } from './intake.js';
+import { FatalWrite, kafkaErrorTypes, RefusedWrite, SerialWriter } from './writer.js';
 
 /** One sink message of a source record, on its way to a destination. */
 export interface Output {
@@ -44,7 +45,8 @@ export interface OutputOptions {
 
 export class OutputWriter {
   private readonly outputs$ = new Subject<Output>();
-  private producer?: Producer;
+  private writer?: SerialWriter;
+  private stopping = false;
   private pipeline?: Subscription;
 
   constructor(private readonly opts: OutputOptions) {}
@@ -57,8 +59,8 @@ export class OutputWriter {
     const brokers = plan.tables[plan.sinks[0]!]!.brokers;
     const kafka = kafkaFor(brokers);
     if (this.opts.settings.createTopics !== false) await this.ensureTopics(kafka);
-    this.producer = kafka.producer({ allowAutoTopicCreation: false });
-    await this.producer.connect();
+    this.writer = new SerialWriter({ kafka, stopping: () => this.stopping, log: this.opts.settings.log, onRetry: () => this.opts.stats.retries++, maxRecords: Math.max(2000, this.opts.settings.maxBatch) });
+    await this.writer.start();
     this.pipeline = this.buildPipeline().subscribe({ error: (err: Error) => this.opts.fail(err) });
   }
 
@@ -79,7 +81,14 @@ export class OutputWriter {
       if (wanted.length) {
         await admin
           .createTopics({ waitForLeaders: true, topics: wanted.map((topic) => ({ topic, numPartitions: topic === this.opts.settings.dlqTopic ? 1 : this.opts.settings.sinkPartitions })) })
-          .catch(() => {}); // another router created them meanwhile
+          .catch((err: unknown) => {
+            // another router created them meanwhile: fine; anything else stops the start
+            if (kafkaErrorTypes(err).every((t) => t === 'TOPIC_ALREADY_EXISTS') && kafkaErrorTypes(err).length > 0) return;
+            throw new KamfError('KAFKA_ERROR', `The router cannot create its topics ${wanted.join(', ')}: ${(err as Error).message}`, {
+              cause: err,
+              hint: 'Create them up front, or grant the router CREATE on the cluster; createTopics: false skips this step.',
+            });
+          });
         this.opts.settings.log?.(`created topics ${wanted.join(', ')}`);
         // a produce right after creation meets NOT_LEADER, and kafkajs' retry of a partly written batch duplicates
         // records: wait until every new partition reports a leader
@@ -112,27 +121,31 @@ export class OutputWriter {
     );
   }
 
+  /** Writes a batch (retrying transient failures in the writer); only records Kafka refuses go to the DLQ. */
   private async produce(destination: string, batch: Output[]): Promise<void> {
-    const byTopic = new Map<string, Message[]>();
-    for (const o of batch) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o.message]);
     try {
-      await this.producer!.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
-      for (const o of batch) {
-        const d = this.opts.stats.destinations[o.topic]!;
-        d.queued--;
-        d.produced++;
-        this.opts.stats.produced++;
-      }
-      const first = this.opts.stats.destinations[batch[0]!.topic]!;
-      first.batches++;
-      for (const o of batch) this.opts.ack(o.record);
+      await this.writer!.write(batch.map((o) => ({ topic: o.topic, message: o.message })));
     } catch (err) {
-      this.opts.settings.log?.(`produce to ${destination} failed: ${(err as Error).message}; dead-lettering ${batch.length} records`);
+      if (err instanceof FatalWrite || !(err instanceof RefusedWrite)) {
+        // not authorized, or stopped before written: the offsets stay where they are and the records come again
+        if (err instanceof FatalWrite) this.opts.fail(err);
+        return;
+      }
+      this.opts.settings.log?.(`produce to ${destination} refused: ${err.message}; dead-lettering ${batch.length} records`);
       for (const o of batch) {
         this.opts.stats.destinations[o.topic]!.queued--;
-        this.deadLetter(this.opts.groupOf(o.record.topic), o.record, o, `produce to ${o.topic} failed: ${(err as Error).message}`, 'ROUTER_PRODUCE_FAILED');
+        this.deadLetter(this.opts.groupOf(o.record.topic), o.record, o, `produce to ${o.topic} failed: ${err.message}`, 'ROUTER_PRODUCE_FAILED');
       }
+      return;
     }
+    for (const o of batch) {
+      const d = this.opts.stats.destinations[o.topic]!;
+      d.queued--;
+      d.produced++;
+      this.opts.stats.produced++;
+    }
+    this.opts.stats.destinations[batch[0]!.topic]!.batches++;
+    for (const o of batch) this.opts.ack(o.record);
   }
 
   /** Writes the record (or one failed output of it) to the DLQ with the reason in headers, then acks it. */
@@ -149,16 +162,25 @@ export class OutputWriter {
       ...(output ? { [HEADERS.dlqSinkTopic]: output.topic } : {}),
     };
     if (deadLetterChannel.hasSubscribers) deadLetterChannel.publish({ reason, code, topic: record.topic, partition: record.partition, offset: record.offset, sink: output?.topic });
-    this.producer!.send({ topic: this.opts.settings.dlqTopic, acks: -1, messages: [{ key: m.key ?? null, value: m.value ?? null, headers }] }).then(
+    this.writer!.write([{ topic: this.opts.settings.dlqTopic, message: { key: m.key ?? null, value: m.value ?? null, headers } }]).then(
       () => this.opts.ack(record, g),
-      (err: Error) => this.opts.fail(new KamfError('KAFKA_ERROR', `Router cannot write to the DLQ ${this.opts.settings.dlqTopic}: ${err.message}`, { cause: err })),
+      (err: Error) => {
+        if (this.stopping) return; // not written, so not committed: read again next time
+        this.opts.fail(new KamfError('KAFKA_ERROR', `Router cannot write to the DLQ ${this.opts.settings.dlqTopic}: ${err.message}`, { cause: err }));
+      },
     );
   }
 
   /** Ends the pipeline and disconnects the producer. */
   async stop(): Promise<void> {
+    this.stopping = true;
     this.outputs$.complete();
     this.pipeline?.unsubscribe();
-    await this.producer?.disconnect().catch(() => {});
+    await this.writer?.stop();
+  }
+
+  /** Records waiting for the writer (not yet in a produce request). */
+  get queued(): number {
+    return this.writer?.queued ?? 0;
   }
 }
