@@ -12,6 +12,7 @@ import type { PlannableTool } from './planner/types.js';
 import { KamfError } from '../core/errors.js';
 import { nodeArgsFor, packageRoot, packageScript } from '../core/paths.js';
 import type { McpServerConfig } from './agent-config.js';
+import { ATTR, SpanKind, endSpan, startSpan, traceHeaders, tracingOn } from '../core/telemetry.js';
 
 export interface ToolSpec {
   /** Server-qualified id, `<server>.<tool>`: unique across the agent's servers. */
@@ -110,7 +111,17 @@ export class ToolHub extends EventEmitter<{ changed: [] }> {
     const tool = this.find(toolId);
     if (!tool) throw new KamfError('CONFIG_INVALID', `No tool "${toolId}" (have: ${this.tools().map((t) => t.id).join(', ')})`);
     const conn = this.connections.get(tool.server)!;
-    const res = await conn.client.callTool({ name: tool.name, arguments: args }, undefined, { ...(signal ? { signal } : {}), timeout: 30_000 });
+    // the tool call's span; its context travels in the request's _meta, where the MCP server continues it
+    const span = tracingOn() ? startSpan(`execute_tool ${tool.name}`, SpanKind.CLIENT, { [ATTR.genAiOperation]: 'execute_tool', [ATTR.genAiToolName]: tool.name, [ATTR.rpcSystem]: 'mcp', [ATTR.rpcMethod]: 'tools/call', 'mcp.server.name': tool.server }) : undefined;
+    const meta = span ? traceHeaders(span) : undefined;
+    let res: Awaited<ReturnType<typeof conn.client.callTool>>;
+    try {
+      res = await conn.client.callTool({ name: tool.name, arguments: args, ...(meta ? { _meta: meta } : {}) }, undefined, { ...(signal ? { signal } : {}), timeout: 30_000 });
+      endSpan(span, res.isError === true ? Object.assign(new Error('tool error'), { name: 'tool_error' }) : undefined);
+    } catch (err) {
+      endSpan(span, err);
+      throw err;
+    }
     const content = (res.content ?? []) as Array<{ type: string; text?: string }>;
     const text = content
       .filter((c) => c.type === 'text')

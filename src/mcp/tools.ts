@@ -13,6 +13,7 @@ import type { CallToolResult, Tool, ToolAnnotations } from '@modelcontextprotoco
 import type { ZodRawShape, z } from 'zod';
 import { KamfError, isKamfError } from '../core/errors.js';
 import { RACE_SPELLINGS, normalizeRace, type Race } from './races.js';
+import { ATTR, SpanKind, contextFrom, endSpan, startSpan, tracingOn, withSpan } from '../core/telemetry.js';
 
 /**
  * Bad tool input: becomes an `isError` result carrying this message. Not an error type of its own: a KamfError
@@ -139,7 +140,7 @@ export function registerDocumentedTool<In extends ZodRawShape, Out extends ZodRa
   handler: (args: Args<In>) => CallToolResult | Promise<CallToolResult>,
 ): RegisteredTool {
   const description = `${config.description}\nExample questions: ${config.examples.map((e) => `"${e}"`).join('; ')}`;
-  const wrapped = async (args: Args<In>): Promise<CallToolResult> => {
+  const run = async (args: Args<In>): Promise<CallToolResult> => {
     try {
       return await handler(args);
     } catch (err) {
@@ -147,6 +148,8 @@ export function registerDocumentedTool<In extends ZodRawShape, Out extends ZodRa
       return toolError(`internal error in ${name}: ${err instanceof Error ? err.message : String(err)}`);
     }
   };
+  // the caller's trace context comes in the request's _meta (traceparent, tracestate)
+  const wrapped = (args: Args<In>, extra?: { _meta?: Record<string, unknown> }): Promise<CallToolResult> => (tracingOn() ? tracedToolCall(name, extra?._meta, () => run(args)) : run(args));
   return server.registerTool(
     name,
     {
@@ -172,4 +175,11 @@ export function registerDocumentedTool<In extends ZodRawShape, Out extends ZodRa
 export function toolExamples(tool: Pick<Tool, '_meta'>): string[] {
   const raw = tool._meta?.[EXAMPLES_META_KEY];
   return Array.isArray(raw) ? raw.filter((e): e is string => typeof e === 'string') : [];
+}
+
+async function tracedToolCall(name: string, meta: Record<string, unknown> | undefined, run: () => Promise<CallToolResult>): Promise<CallToolResult> {
+  const span = startSpan(`execute_tool ${name}`, SpanKind.SERVER, { [ATTR.genAiOperation]: 'execute_tool', [ATTR.genAiToolName]: name, [ATTR.rpcSystem]: 'mcp', [ATTR.rpcMethod]: 'tools/call' }, contextFrom(meta));
+  const result = await withSpan(span, run);
+  endSpan(span, result.isError ? Object.assign(new Error('tool error'), { name: 'tool_error' }) : undefined);
+  return result;
 }
