@@ -8,6 +8,7 @@
  */
 import {
   context,
+  createNoopMeter,
   createTraceState,
   metrics,
   ProxyTracerProvider,
@@ -76,6 +77,13 @@ export function kamfTracer(): Tracer {
  */
 export function kamfMeter(): Meter {
   return metrics.getMeter(TELEMETRY_SCOPE);
+}
+
+const NOOP_METER = createNoopMeter().constructor;
+
+/** True when an application registered a meter provider (read when a component starts, see kamfMeter). */
+export function metricsOn(): boolean {
+  return !(kamfMeter() instanceof NOOP_METER);
 }
 
 /** Starts a span under `parent` (default: the active context); undefined while tracing is off. */

@@ -33,6 +33,8 @@ export class RequestIntake {
   private needsCatchUp = true;
   private committing = false;
   private stopped = false;
+  /** Per partition: the high watermark of the last batch fetched, and the offset up to which requests finished. */
+  private readonly positions = new Map<string, { topic: string; partition: number; highWatermark: number; done: number }>();
 
   constructor(private readonly opts: RequestIntakeOptions) {
     this.slots = new PrioritySlots(opts.concurrency);
@@ -69,6 +71,9 @@ export class RequestIntake {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 4,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const position = this.position(batch.topic, batch.partition);
+        position.highWatermark = Number(batch.highWatermark);
+        if (position.done === 0 && batch.messages[0]) position.done = Number(batch.messages[0].offset); // where this instance started
         if (this.needsCatchUp) {
           this.needsCatchUp = false;
           await this.opts.catchUp();
@@ -106,7 +111,27 @@ export class RequestIntake {
 
   private finish(topic: string, partition: number, offset: string): void {
     const commit = this.offsets.finish(topic, partition, offset);
-    if (commit !== undefined) this.toCommit.set(`${topic}\u0000${partition}`, { topic, partition, offset: commit });
+    if (commit !== undefined) {
+      this.toCommit.set(`${topic}\u0000${partition}`, { topic, partition, offset: commit });
+      this.position(topic, partition).done = Number(commit);
+    }
+  }
+
+  private position(topic: string, partition: number) {
+    const key = `${topic}\u0000${partition}`;
+    let p = this.positions.get(key);
+    if (!p) this.positions.set(key, (p = { topic, partition, highWatermark: 0, done: 0 }));
+    return p;
+  }
+
+  /** Consumer lag per partition: records up to the last fetched high watermark whose requests have not finished. */
+  lag(): Array<{ topic: string; partition: number; lag: number }> {
+    return [...this.positions.values()].map((p) => ({ topic: p.topic, partition: p.partition, lag: Math.max(0, p.highWatermark - Math.max(p.done, 0)) }));
+  }
+
+  /** Slots taken by running requests, and the bound. */
+  get slotsInUse(): number {
+    return this.slots.inUse;
   }
 
   /** Commits what finished, at most every `commitIntervalMs`: one OffsetCommit per interval, not one per request. */

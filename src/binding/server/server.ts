@@ -33,7 +33,8 @@ import { RedeliveryGuard } from './redelivery.js';
 import { ReplyPath, kamfData, type ReplyTarget } from './replies.js';
 import { KafkaTaskStore } from './task-store.js';
 import { tracedExecutor } from './traced-executor.js';
-import { ATTR, SpanKind, contextFrom, endSpan, startSpan, tracingOn, withSpan } from '../../core/telemetry.js';
+import { AgentMetrics } from './metrics.js';
+import { ATTR, SpanKind, contextFrom, endSpan, metricsOn, startSpan, tracingOn, withSpan } from '../../core/telemetry.js';
 
 export { STATE_HEADERS_KEY, STATE_INSTANCE_KEY } from './call-context.js';
 
@@ -101,7 +102,7 @@ export interface KafkaAgentServerOptions {
    */
   replyTopicPrefix?: string;
   /** Observability hook: one call per handled record. */
-  onRecord?: (e: { method?: A2AMethod; requestId?: string; ok: boolean; error?: string; ms: number }) => void;
+  onRecord?: (e: { method?: A2AMethod; requestId?: string; ok: boolean; error?: string; code?: string; ms: number }) => void;
 }
 
 export class KafkaAgentServer {
@@ -162,6 +163,20 @@ export class KafkaAgentServer {
       catchUp: () => this.store.catchUp(),
       handle: (topic, partition, message) => this.handle(topic, partition, message),
     });
+    if (metricsOn()) {
+      const metrics = new AgentMetrics({
+        agent: opts.agentName,
+        group: this.groupId,
+        capacity: opts.concurrency ?? 32,
+        stats: this.stats,
+        slotsInUse: () => this.intake.slotsInUse,
+        inFlight: () => this.inFlight.size,
+        lag: () => this.intake.lag(),
+        pendingEffects: () => this.writer.queued,
+      });
+      const onRecord = opts.onRecord;
+      this.opts = { ...opts, onRecord: (e) => (metrics.record(e), onRecord?.(e)) };
+    }
     this.replies = new ReplyPath({
       codec: opts.codec,
       writer: this.writer,
@@ -346,7 +361,8 @@ export class KafkaAgentServer {
       if (isKamfError(err, 'A2A_EFFECT_UNWRITTEN')) throw err;
       this.stats.failed++;
       if (target) await this.replies.reply(target, 0, true, undefined, errorOf(err, this.log));
-      this.opts.onRecord?.({ method: request.method, requestId: request.requestId, ok: false, error: (err as Error).message, ms: Date.now() - started });
+      const code = (err as { code?: unknown }).code;
+      this.opts.onRecord?.({ method: request.method, requestId: request.requestId, ok: false, error: (err as Error).message, ...(code !== undefined ? { code: String(code) } : {}), ms: Date.now() - started });
     }
     // the write-behind store's barrier, outside the try: the reply is out, so a failure here must not answer again;
     // usually already passed, since the writer put the request's snapshots on the wire before its reply
