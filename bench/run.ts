@@ -85,7 +85,7 @@ if (['binding', 'router', 'startup', 'a2a', 'reference'].some(want)) {
       writeFileSync(pkgPath(chart), latencyChartHtml(levels, `A2A over Kafka and its yardsticks, ${new Date().toISOString()}`));
     }
     if (want('binding')) results.push(await bindingBenchmark(config, Number(values.n ?? (quick ? 1000 : 5000)), Number(values.concurrency), Number(values['server-concurrency'])));
-    if (want('router')) results.push(await routerBenchmark(config, Number(values.n ?? (quick ? 10_000 : 50_000))));
+    if (want('router')) results.push(await routerBenchmark(config, Number(values.n ?? (quick ? 100_000 : 1_000_000)), log));
     if (want('reference')) {
       const reference = await referenceBenchmark(config, quick ? 3 : 8);
       results.push(...reference.results);
