@@ -18,7 +18,14 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(behaviour: { failFirst?: number; hang?: boolean } = {}): Promise<Receiver> {
+export interface Behaviour {
+  failFirst?: number;
+  hang?: boolean;
+  /** The status for call n (1-based); takes the place of failFirst. */
+  answer?: (call: number) => number;
+}
+
+export async function startReceiver(behaviour: Behaviour = {}): Promise<Receiver> {
   const hits: Hit[] = [];
   let calls = 0;
   const server = createServer((req, res) => {
@@ -27,7 +34,7 @@ export async function startReceiver(behaviour: { failFirst?: number; hang?: bool
     req.on('end', () => {
       calls++;
       if (behaviour.hang) return; // never answers: the sender's timeout has to end it
-      const answered = calls <= (behaviour.failFirst ?? 0) ? 503 : 200;
+      const answered = behaviour.answer ? behaviour.answer(calls) : calls <= (behaviour.failFirst ?? 0) ? 503 : 200;
       hits.push({
         deliveryId: String(req.headers['x-kamf-delivery-id'] ?? ''),
         attempt: Number(req.headers['x-kamf-delivery-attempt'] ?? 0),
