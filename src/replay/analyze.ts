@@ -9,8 +9,8 @@ import type { WindowSpec } from './window.js';
 
 /** Where a conversation leaves records: the ingress, every agent's request topics, reply topics, task snapshots. */
 export const DEFAULT_TRACE_TOPICS = ['a2a.ingress', 'agent.*.requests*', 'a2a.replies.*', 'a2a.tasks'] as const;
-/** What stats need: requests and their replies. */
-export const DEFAULT_STATS_TOPICS = ['agent.*.requests*', 'a2a.replies.*'] as const;
+/** What stats need: requests and their replies, and the task snapshots for requests whose reply topic is gone. */
+export const DEFAULT_STATS_TOPICS = ['agent.*.requests*', 'a2a.replies.*', 'a2a.tasks'] as const;
 
 export interface AnalyzeOptions {
   kafka: Kafka;
@@ -48,7 +48,7 @@ export async function runStats(o: AnalyzeOptions & { agent?: string }): Promise<
     topics: o.topics ?? DEFAULT_STATS_TOPICS,
     // replies of requests near the end of the window may come later: read replies to the end
     window: o.since !== undefined ? { from: { kind: 'time', ms: o.since } } : {},
-    filter: { kinds: ['request', 'reply'] },
+    filter: { kinds: ['request', 'reply', 'snapshot'] },
     requireTopics: o.topics !== undefined,
     ...(o.progress ? { progress: o.progress } : {}),
   });

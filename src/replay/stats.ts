@@ -24,6 +24,8 @@ export interface StatsRow {
   cancelRate: number;
   inputRequiredRate: number;
   outcomes: Partial<Record<OutcomeClass, number>>;
+  /** Where the answered requests' outcomes came from: their final reply, or (reply topic gone) the task snapshots. */
+  answeredFrom: { replies: number; tasks: number };
 }
 
 export interface StatsReport {
@@ -41,11 +43,39 @@ export interface RequestLatency {
   finalAt?: number;
   latencyMs?: number;
   outcome: OutcomeClass;
+  /** The final reply, or the task's settled snapshot on `a2a.tasks` when the reply is not there. */
+  source?: 'reply' | 'tasks';
+}
+
+/** States a turn ends in: the snapshot that first shows one is the request's outcome. */
+const SETTLED: Record<string, OutcomeClass> = {
+  COMPLETED: 'ok',
+  FAILED: 'failed',
+  CANCELED: 'canceled',
+  REJECTED: 'rejected',
+  INPUT_REQUIRED: 'input-required',
+  AUTH_REQUIRED: 'auth-required',
+};
+
+/** messageId → snapshots (time order) of the task whose history holds it. */
+function snapshotsByMessage(views: readonly RecordView[]): Map<string, RecordView[]> {
+  const out = new Map<string, RecordView[]>();
+  for (const v of views) {
+    if (v.kind !== 'snapshot' || !v.historyMessageIds) continue;
+    for (const id of v.historyMessageIds) {
+      let list = out.get(id);
+      if (!list) out.set(id, (list = []));
+      list.push(v);
+    }
+  }
+  for (const list of out.values()) list.sort((a, b) => a.timestamp - b.timestamp);
+  return out;
 }
 
 /** Each request with its latency and outcome (the rows of `computeStats`, before grouping). */
 export function requestLatencies(views: readonly RecordView[]): RequestLatency[] {
   const outcomes = outcomesOf(views);
+  const snapshots = snapshotsByMessage(views);
   const seen = new Set<string>();
   const out: RequestLatency[] = [];
   const requests = views.filter((v) => v.kind === 'request' && v.correlationId && v.agent).sort((a, b) => a.timestamp - b.timestamp);
@@ -63,6 +93,16 @@ export function requestLatencies(views: readonly RecordView[]): RequestLatency[]
     if (o?.final && o.lastReplyAt !== undefined) {
       row.finalAt = o.lastReplyAt;
       row.latencyMs = o.lastReplyAt - r.timestamp;
+      row.source = 'reply';
+    } else if (r.messageId) {
+      // the reply topic is gone (its client closed): the first settled snapshot after the request is the outcome
+      const settled = snapshots.get(r.messageId)?.find((v) => v.timestamp >= r.timestamp && v.state !== undefined && SETTLED[v.state]);
+      if (settled) {
+        row.outcome = SETTLED[settled.state!]!;
+        row.finalAt = settled.timestamp;
+        row.latencyMs = settled.timestamp - r.timestamp;
+        row.source = 'tasks';
+      }
     }
     out.push(row);
   }
@@ -99,6 +139,7 @@ export function computeStats(views: readonly RecordView[], opts: { since?: numbe
       cancelRate: rate(count('canceled')),
       inputRequiredRate: rate(count('input-required')),
       outcomes,
+      answeredFrom: { replies: g.filter((r) => r.source === 'reply').length, tasks: g.filter((r) => r.source === 'tasks').length },
     });
   }
   rows.sort((a, b) => a.agent.localeCompare(b.agent) || a.skill.localeCompare(b.skill));

@@ -23,7 +23,8 @@ export function statsCommand(program: Command): void {
 Latency is the request record's timestamp to the final reply record's timestamp (matched by correlation id);
 percentiles are nearest-rank. Rates are shares of the answered requests: failure = FAILED, REJECTED or an error
 reply; cancel = CANCELED; input-required = INPUT_REQUIRED. The skill comes from the kamf-skill header ('-' when absent).
-Reply topics are deleted when their client closes, so requests of clients that are gone count as unanswered.
+Reply topics are deleted when their client closes: a request without its final reply takes its outcome and latency
+from the first settled snapshot of its task on a2a.tasks (the "from" column says how many came from each source).
 
 Examples:
   kamf stats --since 15m
@@ -56,8 +57,9 @@ Examples:
             failed: pct(r.failureRate),
             canceled: pct(r.cancelRate),
             'input-req': pct(r.inputRequiredRate),
+            from: [r.answeredFrom.replies ? `replies ${r.answeredFrom.replies}` : '', r.answeredFrom.tasks ? `tasks ${r.answeredFrom.tasks}` : ''].filter(Boolean).join(', ') || '-',
           })),
-          ['agent', 'skill', 'requests', 'answered', 'p50', 'p95', 'p99', 'failed', 'canceled', 'input-req'],
+          ['agent', 'skill', 'requests', 'answered', 'p50', 'p95', 'p99', 'failed', 'canceled', 'input-req', 'from'],
         ),
       );
     });
