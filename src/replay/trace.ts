@@ -54,7 +54,12 @@ export interface TraceRequest {
   state?: string;
   error?: { code: number; message: string };
   replies: number;
+  /** No final reply in the topics (its reply topic is gone): the first settled snapshot of its task, ms after the request. */
+  settledMs?: number;
 }
+
+/** States a turn ends in. */
+const SETTLED_STATES = new Set(['COMPLETED', 'FAILED', 'CANCELED', 'REJECTED', 'INPUT_REQUIRED', 'AUTH_REQUIRED']);
 
 export interface StateChange {
   taskId: string;
@@ -84,6 +89,9 @@ export function selectConversation(views: readonly RecordView[], id: string): Re
   const task = new Set([id]);
   const corr = new Set<string>();
   const msgs = new Set([id]);
+  // W3C trace ids: a request an agent sent while handling another carries the trace of the first (when the
+  // processes trace, see docs/observability.md), though its context id is its own
+  const traces = new Set<string>();
   const candidates = views.filter((v) => v.kind === 'request' || v.kind === 'reply' || v.kind === 'snapshot');
   const picked = new Set<RecordView>();
   for (let changed = true; changed;) {
@@ -94,10 +102,13 @@ export function selectConversation(views: readonly RecordView[], id: string): Re
         (v.contextId && ctx.has(v.contextId)) ||
         (v.taskId && task.has(v.taskId)) ||
         (v.correlationId && corr.has(v.correlationId)) ||
-        (v.kind === 'request' && v.messageId && msgs.has(v.messageId));
+        (v.kind === 'request' && v.messageId && msgs.has(v.messageId)) ||
+        (traces.size > 0 && traces.has(traceIdOf(v) ?? ''));
       if (!hit) continue;
       picked.add(v);
       changed = true;
+      const traceId = traceIdOf(v);
+      if (traceId) traces.add(traceId);
       if (v.contextId) ctx.add(v.contextId);
       if (v.taskId) task.add(v.taskId);
       if (v.correlationId && v.method !== 'LIST_TASKS') corr.add(v.correlationId);
@@ -105,6 +116,12 @@ export function selectConversation(views: readonly RecordView[], id: string): Re
     }
   }
   return [...picked].sort(compareEvents);
+}
+
+/** The trace id of a record's `traceparent` header. */
+function traceIdOf(v: RecordView): string | undefined {
+  const m = /^[0-9a-f]{2}-([0-9a-f]{32})-/.exec(v.headers.traceparent ?? '');
+  return m && !/^0+$/.test(m[1]!) ? m[1] : undefined;
 }
 
 function compareEvents(a: RecordView, b: RecordView): number {
@@ -160,6 +177,10 @@ export function buildTrace(views: readonly RecordView[], id: string): Trace {
     if (v.kind !== 'request' || !v.correlationId || seen.has(v.correlationId)) continue;
     seen.add(v.correlationId);
     const o = outcomes.get(v.correlationId);
+    // the reply topic is gone (its client closed): the task's snapshots on a2a.tasks still tell how it ended
+    const settled = o?.final
+      ? undefined
+      : picked.find((s) => s.kind === 'snapshot' && s.timestamp >= v.timestamp && !!v.messageId && s.historyMessageIds?.includes(v.messageId) && SETTLED_STATES.has(s.state ?? ''));
     requests.push({
       correlationId: v.correlationId,
       method: v.method ?? 'UNKNOWN',
@@ -170,6 +191,7 @@ export function buildTrace(views: readonly RecordView[], id: string): Trace {
       ...(o?.firstReplyAt !== undefined ? { firstReplyMs: o.firstReplyAt - v.timestamp } : {}),
       ...(o?.lastReplyAt !== undefined ? { lastReplyMs: o.lastReplyAt - v.timestamp } : {}),
       ...(o?.state ? { state: o.state } : {}),
+      ...(settled ? { state: settled.state!, settledMs: settled.timestamp - v.timestamp } : {}),
       ...(o?.error ? { error: o.error } : {}),
       replies: o?.replies ?? 0,
     });
@@ -229,7 +251,8 @@ export function formatTrace(t: Trace, clockOf: (ms: number) => string): string {
   }
   lines.push('', 'requests (latency from the request record):');
   for (const r of t.requests) {
-    const first = r.firstReplyMs !== undefined ? `first reply ${r.firstReplyMs} ms` : 'no reply';
+    const first =
+      r.firstReplyMs !== undefined ? `first reply ${r.firstReplyMs} ms` : r.settledMs !== undefined ? `no reply in the topics; task settled after ${r.settledMs} ms (a2a.tasks)` : 'no reply';
     const last = r.lastReplyMs !== undefined ? `, last reply ${r.lastReplyMs} ms` : '';
     lines.push(
       `  #${shortId(r.correlationId)} ${methodName(r.method)} → ${r.agent ?? r.topic}: ${first}${last}${r.state ? `, ${r.state}` : ''}${r.error ? `, error ${r.error.code}` : ''}`,
