@@ -24,6 +24,7 @@ export const LOADERS: Record<CommandName, () => Promise<Register>> = {
   diff: async () => (await import('./commands/diff.js')).diffCommand,
   gateway: async () => (await import('./commands/gateway.js')).gatewayCommand,
   acl: async () => (await import('./commands/acl.js')).aclCommand,
+  push: async () => (await import('./commands/push.js')).pushCommand,
 };
 
 export const isCommandName = (name: string | undefined): name is CommandName => name !== undefined && Object.hasOwn(SUMMARY, name);

@@ -15,4 +15,5 @@ export const SUMMARY = {
   diff: "replay a window of recorded requests into another agent's topic and compare its answers with the recorded ones",
   gateway: 'A2A HTTP gateway: every agent of agent.registry over JSON-RPC, HTTP+JSON and gRPC, relayed over Kafka',
   acl: 'least-privilege Kafka ACLs for an agent or caller principal, from its role and card: show, grant, revoke, list',
+  push: 'push-notification deliveries per webhook (counts, failures, last error), dead letters, and replaying one',
 } as const;

@@ -13,6 +13,7 @@ export { KafkaPushConfigStore, PUSH_CONFIGS_TOPIC, type KafkaPushConfigStoreOpti
 export { PushDelivery, PUSH_DLQ_TOPIC, PUSH_DELIVERIES_TOPIC, DELIVERY_ID_HEADER, TOKEN_HEADER, type DeliveryRecord, type PushDeliveryOptions } from './delivery.js';
 export { checkWebhookUrl, webhookPolicySchema, type WebhookPolicy } from './policy.js';
 export { postWebhook, type PostOutcome } from './post.js';
+export { readTopic, summarize, deliveryStatus, deadLetters, replayDeadLetter, type WebhookStatus, type ReplayOptions } from './records.js';
 
 export interface KafkaPushOptions extends Pick<PushDeliveryOptions, 'maxAttempts' | 'backoffMs' | 'maxBackoffMs' | 'timeoutMs' | 'dlqTopic' | 'deliveriesTopic' | 'log'> {
   policy?: WebhookPolicy;

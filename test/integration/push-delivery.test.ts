@@ -14,9 +14,11 @@ import { connectMesh, type MeshConnection } from '../../src/binding/mesh.js';
 import { KafkaAgentServer } from '../../src/binding/server/server.js';
 import { ensureTopics } from '../../src/core/admin.js';
 import { agentRequestTopic } from '../../src/core/topics.js';
-import { kafkaPush, type DeliveryRecord, type KafkaPush } from '../../src/push/index.js';
+import { spawnSync } from 'node:child_process';
+import { pkgPath } from '../../src/core/paths.js';
+import { deadLetters, deliveryStatus, kafkaPush, replayDeadLetter, type DeliveryRecord, type KafkaPush, type WebhookStatus } from '../../src/push/index.js';
 import { SlowExecutor } from '../../agents/slow/executor.js';
-import { testConfig } from '../support/infra.js';
+import { testConfig, testEndpoints } from '../support/infra.js';
 import { startReceiver, until, type Receiver } from '../support/webhook-receiver.js';
 
 const suffix = randomUUID().slice(0, 6);
@@ -183,7 +185,8 @@ describe('push notifications on Kafka', () => {
   }, 60_000);
 
   it('a webhook that never answers ends in the push DLQ with the reason; another task keeps receiving meanwhile', async () => {
-    const dead = await receiver({ hang: true });
+    let revived = false;
+    const dead = await receiver({ answer: () => (revived ? 200 : 0) });
     const live = await receiver();
     const deadTask = await startWork(topicA, 100, hookConfig(dead.url));
     const liveTask = await startWork(topicB, 100, hookConfig(live.url));
@@ -199,7 +202,31 @@ describe('push notifications on Kafka', () => {
     expect(live.delivered()).toHaveLength(await snapshotsOf(liveTask.id));
     const outcomes = await readRecords(deliveriesTopic, (r) => r.taskId === liveTask.id && r.ok);
     expect(outcomes.length).toBeGreaterThanOrEqual(1);
-  }, 90_000);
+
+    // the operator's view: kamf push status and dead, then a replay once the webhook is back
+    const letter = (await deadLetters(mesh.kafka, { topic: dlqTopic, agent: name })).find((l) => l.taskId === deadTask.id)!;
+    revived = true;
+    const replayed = await replayDeadLetter(mesh.kafka, { deliveryId: letter.deliveryId, dlqTopic, configsTopic, deliveriesTopic });
+    expect(replayed.ok).toBe(true);
+    // the replayed POST: once, with the same delivery id and the config's credentials
+    const replayHits = dead.hits.filter((h) => h.deliveryId === letter.deliveryId && h.answered === 200);
+    expect(replayHits).toHaveLength(1);
+    expect(replayHits[0]!.headers.authorization).toBe('Bearer secret-1');
+    const status = await deliveryStatus(mesh.kafka, { topic: deliveriesTopic, agent: name });
+    const deadRow = status.find((r) => r.taskId === deadTask.id)!;
+    expect(deadRow.delivered).toBeGreaterThanOrEqual(1); // the replay (and any delivery after the webhook came back)
+    expect(deadRow.deadLettered).toBeGreaterThanOrEqual(1);
+    expect(deadRow.lastError).toBe('no answer within 800 ms');
+    const e = testEndpoints();
+    const cli = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', `const { main } = await import(${JSON.stringify(pkgPath('src', 'cli', 'main.ts'))}); await main();`, 'kamf', 'push', 'status', '--agent', name, '--topic', deliveriesTopic, '--json'],
+      { env: { ...process.env, KAFKA_BROKERS: e.brokers.join(','), SCHEMA_REGISTRY_URL: e.registryUrl }, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(cli.status, cli.stderr).toBe(0);
+    const rows = JSON.parse(cli.stdout) as WebhookStatus[];
+    expect(rows.find((r) => r.taskId === liveTask.id)!.delivered).toBe(live.delivered().length);
+  }, 120_000);
 
   it('a webhook aimed at a host outside the allow list is refused when the config is created', async () => {
     const task = await startWork(topicA, 50);

@@ -21,7 +21,7 @@ export interface Receiver {
 export interface Behaviour {
   failFirst?: number;
   hang?: boolean;
-  /** The status for call n (1-based); takes the place of failFirst. */
+  /** The status for call n (1-based), 0 for no answer; takes the place of failFirst. */
   answer?: (call: number) => number;
 }
 
@@ -33,8 +33,8 @@ export async function startReceiver(behaviour: Behaviour = {}): Promise<Receiver
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       calls++;
-      if (behaviour.hang) return; // never answers: the sender's timeout has to end it
-      const answered = behaviour.answer ? behaviour.answer(calls) : calls <= (behaviour.failFirst ?? 0) ? 503 : 200;
+      const answered = behaviour.hang ? 0 : behaviour.answer ? behaviour.answer(calls) : calls <= (behaviour.failFirst ?? 0) ? 503 : 200;
+      if (answered === 0) return; // never answers: the sender's timeout has to end it
       hits.push({
         deliveryId: String(req.headers['x-kamf-delivery-id'] ?? ''),
         attempt: Number(req.headers['x-kamf-delivery-attempt'] ?? 0),
