@@ -155,3 +155,14 @@ export function injectTraceHeaders(headers: Record<string, unknown>, span?: Span
   const h = traceHeaders(span);
   if (h) Object.assign(headers, h);
 }
+
+/**
+ * One log line: the readable `kamf <component>: <line>` by default; with KAMF_LOG_FORMAT=json a JSON object per
+ * line with the active trace and span ids, for log pipelines that join logs to traces.
+ */
+export function logLine(component: string, line: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.KAMF_LOG_FORMAT !== 'json') return `kamf ${component}: ${line}\n`;
+  const sc = trace.getSpan(context.active())?.spanContext();
+  const ids = sc && trace.isSpanContextValid(sc) ? { trace_id: sc.traceId, span_id: sc.spanId } : {};
+  return `${JSON.stringify({ time: new Date().toISOString(), component: `kamf ${component}`, msg: line, ...ids })}\n`;
+}

@@ -34,7 +34,7 @@ import { ReplyPath, kamfData, type ReplyTarget } from './replies.js';
 import { KafkaTaskStore } from './task-store.js';
 import { tracedExecutor } from './traced-executor.js';
 import { AgentMetrics } from './metrics.js';
-import { ATTR, SpanKind, contextFrom, endSpan, metricsOn, startSpan, tracingOn, withSpan } from '../../core/telemetry.js';
+import { ATTR, SpanKind, contextFrom, endSpan, logLine, metricsOn, startSpan, tracingOn, withSpan } from '../../core/telemetry.js';
 
 export { STATE_HEADERS_KEY, STATE_INSTANCE_KEY } from './call-context.js';
 
@@ -129,7 +129,7 @@ export class KafkaAgentServer {
     this.requestTopics = opts.requestTopics ?? [agentRequestTopic(opts.agentName)];
     this.maxRecordBytes = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     this.maxRequestBytes = opts.maxRequestBytes ?? Math.floor(this.maxRecordBytes / 4);
-    this.log = opts.log ?? ((line) => process.stderr.write(`kamf ${opts.agentName} (${this.instanceId}): ${line}\n`));
+    this.log = opts.log ?? ((line) => process.stderr.write(logLine(`${opts.agentName} (${this.instanceId})`, line)));
     const tasksTopic = opts.tasksTopic ?? TOPICS.tasks.name;
     this.writer = new EffectWriter({
       kafka: opts.kafka,
