@@ -17,7 +17,16 @@ const compose = parse(readFileSync(pkgPath('docker-compose.yml'), 'utf8'), { mer
 
 describe('docker-compose.yml', () => {
   it('has Kafka, the registry and a Flink cluster with SQL Gateway', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['flink-jars', 'jobmanager', 'kafka', 'registry', 'sql-gateway', 'taskmanager']);
+    expect(Object.keys(compose.services).sort()).toEqual(['flink-jars', 'jaeger', 'jobmanager', 'kafka', 'prometheus', 'registry', 'sql-gateway', 'taskmanager']);
+  });
+
+  it('starts Jaeger and Prometheus only with the observability profile', () => {
+    const profiled = Object.entries(compose.services as Record<string, Service & { profiles?: string[] }>).filter(([, s]) => s.profiles);
+    expect(profiled.map(([n, s]) => [n, s.profiles])).toEqual([
+      ['jaeger', ['observability']],
+      ['prometheus', ['observability']],
+    ]);
+    expect(compose.services.jaeger!.ports).toContain('127.0.0.1:4318:4318');
   });
 
   it('pins the same versions the local stack runs', () => {
