@@ -82,7 +82,7 @@ export class BalanceCoordinator implements AgentExecutor {
   private async call(ctx: RequestContext, bus: ExecutionEventBus, trace: TraceEntry[], toolId: string, args: Record<string, unknown>, signal: AbortSignal, lang: 'en' | 'ko'): Promise<SkillCallResult> {
     const [agent, skill] = toolId.split('/');
     bus.publish(statusEvent(ctx, TaskStates.working, lang === 'ko' ? `${agent} 에이전트에 ${skill} 요청 중...` : `asking ${agent} (${skill})...`));
-    const r = await this.caller.call(toolId, args, { signal });
+    const r = await this.caller.call(toolId, args, { signal, parent: ctx });
     trace.push({ agent: r.agent, skill: r.skill, args, startedAt: r.startedAt, endedAt: r.endedAt, state: r.state });
     return r;
   }
@@ -170,7 +170,7 @@ export class BalanceCoordinator implements AgentExecutor {
       }
       // one request, two agents: the router copies it to both, and both answers come back to us
       bus.publish(statusEvent(ctx, TaskStates.working, lang === 'ko' ? `라우터를 통해 ${winRate.split('/')[0]}, ${complaintsTool.split('/')[0]} 에이전트에 동시에 요청 중...` : `asking ${winRate.split('/')[0]} and ${complaintsTool.split('/')[0]} with one fanned-out request...`));
-      const [a, b] = await this.caller.fanOut([{ toolId: winRate, args: latestArgs }, { toolId: complaintsTool, args: complaintArgs }], { signal });
+      const [a, b] = await this.caller.fanOut([{ toolId: winRate, args: latestArgs }, { toolId: complaintsTool, args: complaintArgs }], { signal, parent: ctx });
       for (const r of [a!, b!]) trace.push({ agent: r.agent, skill: r.skill, args: r.args, startedAt: r.startedAt, endedAt: r.endedAt, state: r.state, via: 'router fan-out' });
       return [a!, b];
     };

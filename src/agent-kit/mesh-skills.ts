@@ -15,6 +15,24 @@ import { FANOUT_KIND, RESULT_KIND, dataOf, dataPart } from './tool-agent.js';
 import { fanOut } from '../binding/client/fan-out.js';
 import { KamfError } from '../core/errors.js';
 import { TOPICS } from '../core/topics.js';
+import { HEADERS } from '../binding/protocol.js';
+import { STATE_HEADERS_KEY } from '../binding/server/call-context.js';
+import { continueTraceparent, tracingOn } from '../core/telemetry.js';
+import type { RequestContext } from '@a2a-js/sdk/server';
+
+/**
+ * Headers that tie a sub-request to the request being handled: the skill it asks for (for `kamf stats`) and, when
+ * this process does not trace (with an SDK the active span carries it), the caller's trace id (for `kamf trace`).
+ */
+function causalHeaders(skill: string | undefined, parent: RequestContext | undefined): Record<string, string> {
+  const out: Record<string, string> = skill ? { [HEADERS.skill]: skill } : {};
+  if (parent && !tracingOn()) {
+    const inbound = (parent.context?.state.get(STATE_HEADERS_KEY) as Record<string, string> | undefined)?.[HEADERS.traceparent];
+    const tp = continueTraceparent(inbound);
+    if (tp) out[HEADERS.traceparent] = tp;
+  }
+  return out;
+}
 
 export interface SkillCallResult {
   agent: string;
@@ -86,7 +104,7 @@ export class MeshCaller {
    * One request through the router to several agents at once (`kamf-target-agent: a,b`), each running its own
    * skill call; gathers every agent's answer. Agents that do not answer in time come back in state 0.
    */
-  async fanOut(calls: Array<{ toolId: string; args: Record<string, unknown> }>, options: { text?: string; signal?: AbortSignal; ingressTopic?: string } = {}): Promise<SkillCallResult[]> {
+  async fanOut(calls: Array<{ toolId: string; args: Record<string, unknown> }>, options: { text?: string; signal?: AbortSignal; ingressTopic?: string; parent?: RequestContext } = {}): Promise<SkillCallResult[]> {
     const byAgent = Object.fromEntries(calls.map((c) => {
       const [agent, skill] = c.toolId.split('/') as [string, string];
       return [agent, { tool: skill, arguments: c.args }];
@@ -102,7 +120,7 @@ export class MeshCaller {
       extensions: [],
       referenceTaskIds: [],
     };
-    const answers = await fanOut(this.runtime, options.ingressTopic ?? TOPICS.ingress.name, Object.keys(byAgent), { tenant: '', message, configuration: undefined, metadata: undefined }, options.signal ? { signal: options.signal } : {});
+    const answers = await fanOut(this.runtime, options.ingressTopic ?? TOPICS.ingress.name, Object.keys(byAgent), { tenant: '', message, configuration: undefined, metadata: undefined }, { ...(options.signal ? { signal: options.signal } : {}), headers: causalHeaders(undefined, options.parent) });
     const endedAt = Date.now();
     return answers.map((a) => {
       const skill = byAgent[a.agent]!.tool;
@@ -114,7 +132,7 @@ export class MeshCaller {
   }
 
   /** With `plain`, only the text goes out and the agent plans for itself (for skills without an input schema). */
-  async call(toolId: string, args: Record<string, unknown>, options: { text?: string; signal?: AbortSignal; plain?: boolean } = {}): Promise<SkillCallResult> {
+  async call(toolId: string, args: Record<string, unknown>, options: { text?: string; signal?: AbortSignal; plain?: boolean; parent?: RequestContext } = {}): Promise<SkillCallResult> {
     const [agent, skill] = toolId.split('/') as [string, string];
     const startedAt = Date.now();
     const client = await this.client(agent);
@@ -128,7 +146,8 @@ export class MeshCaller {
       extensions: [],
       referenceTaskIds: [],
     };
-    const r = (await client.sendMessage({ tenant: '', message, configuration: undefined, metadata: undefined }, options.signal ? { signal: options.signal } : undefined)) as Task | Message;
+    const serviceParameters = causalHeaders(skill, options.parent);
+    const r = (await client.sendMessage({ tenant: '', message, configuration: undefined, metadata: undefined }, { ...(options.signal ? { signal: options.signal } : {}), serviceParameters })) as Task | Message;
     return this.toResult(agent, skill, args, r, startedAt, Date.now());
   }
 

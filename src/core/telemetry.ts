@@ -166,3 +166,14 @@ export function logLine(component: string, line: string, env: NodeJS.ProcessEnv 
   const ids = sc && trace.isSpanContextValid(sc) ? { trace_id: sc.traceId, span_id: sc.spanId } : {};
   return `${JSON.stringify({ time: new Date().toISOString(), component: `kamf ${component}`, msg: line, ...ids })}\n`;
 }
+
+/**
+ * A traceparent for a request sent while handling one that carried `inbound`: the same trace, a new parent id. For
+ * processes without an SDK, so a conversation's sub-requests still share the caller's trace id (`kamf trace`).
+ */
+export function continueTraceparent(inbound: string | undefined): string | undefined {
+  const sc = spanContextFrom({ [TRACEPARENT]: inbound });
+  if (!sc) return undefined;
+  const spanId = Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0') + Math.floor(1 + Math.random() * 0xfffffffe).toString(16).padStart(8, '0');
+  return `00-${sc.traceId}-${spanId}-0${sc.traceFlags.toString(16)}`;
+}

@@ -1,6 +1,6 @@
 /** The W3C header codec and the log line format of src/core/telemetry.ts (no SDK registered: the no-op path). */
 import { describe, expect, it } from 'vitest';
-import { contextFrom, logLine, spanContextFrom, startSpan, SpanKind, traceHeaders, tracingOn } from '../../../src/core/telemetry.js';
+import { contextFrom, continueTraceparent, logLine, spanContextFrom, startSpan, SpanKind, traceHeaders, tracingOn } from '../../../src/core/telemetry.js';
 
 describe('telemetry without an SDK', () => {
   it('creates no span and no context', () => {
@@ -27,5 +27,14 @@ describe('telemetry without an SDK', () => {
     const j = JSON.parse(logLine('echo (i1)', 'hello', { KAMF_LOG_FORMAT: 'json' })) as Record<string, unknown>;
     expect(j).toMatchObject({ component: 'kamf echo (i1)', msg: 'hello' });
     expect(typeof j.time).toBe('string');
+  });
+
+  it('continues a trace without an SDK: same trace id, a new parent id', () => {
+    const tp = continueTraceparent('00-0123456789abcdef0123456789abcdef-0123456789abcdef-01')!;
+    expect(tp).toMatch(/^00-0123456789abcdef0123456789abcdef-[0-9a-f]{16}-01$/);
+    expect(tp.split('-')[2]).not.toBe('0123456789abcdef');
+    expect(spanContextFrom({ traceparent: tp })).toBeDefined();
+    expect(continueTraceparent(undefined)).toBeUndefined();
+    expect(continueTraceparent('garbage')).toBeUndefined();
   });
 });
