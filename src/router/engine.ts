@@ -34,7 +34,8 @@ import { CompiledPlan } from './engine/evaluate.js';
 import { Intake, type InFlight, type SourceGroup } from './engine/intake.js';
 import { OutputWriter, type Output } from './engine/output.js';
 import { traceRoute } from './engine/trace.js';
-import { tracingOn } from '../core/telemetry.js';
+import { metricsOn, tracingOn } from '../core/telemetry.js';
+import { observeRouter } from './engine/otel-metrics.js';
 import type { DecodeAvro } from './engine/rows.js';
 
 export { laneOf, type DestinationOptions } from './engine/destinations.js';
@@ -152,6 +153,7 @@ export class RxjsRouter {
     await this.output.start((brokers) => this.opts.kafkaFor(brokers));
     this.timers.push(setInterval(() => void this.intake.flushCommits().catch((err: Error) => this.fail(err)), this.opts.commitIntervalMs));
     this.timers.push(setInterval(() => this.publishStats(), this.opts.statsIntervalMs));
+    if (metricsOn()) observeRouter(() => this.stats, () => this.intake.lag());
     await this.intake.start();
   }
 

@@ -104,5 +104,8 @@ describe('agent metrics on a Prometheus endpoint', () => {
     expect(sum(await scrape('kamf_agent_request_duration_count'))).toBe(SENT);
     expect(sum(await scrape('kamf_agent_failures_total'))).toBe(0);
     expect(sum(await scrape('kamf_agent_slots_limit'))).toBe(2);
+    // the caller's circuit to this agent stayed closed (0)
+    const text = await (await fetch(url)).text();
+    expect(text).toMatch(new RegExp(`^kamf_client_breaker_state\\{[^}]*messaging_destination_name="${agentRequestTopic(name).replaceAll('.', '\\.')}"[^}]*\\} 0$`, 'm'));
   });
 });

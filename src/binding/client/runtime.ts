@@ -18,6 +18,9 @@ import type { RequestChannel } from './channel.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { ReplyInbox } from './inbox.js';
 import { KafkaTransport } from './transport.js';
+import { kamfMeter, metricsOn } from '../../core/telemetry.js';
+
+const BREAKER_LEVEL: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2, isolated: 3 };
 
 const optionsSchema = z.object({
   /** How long to wait for a reply (for streams: between two events). */
@@ -56,6 +59,15 @@ export class KafkaClientRuntime implements RequestChannel {
     this.options = parsed.data;
     this.instanceId = this.options.instanceId ?? randomUUID().slice(0, 12);
     this.inbox = new ReplyInbox(kafka, codec, this.instanceId);
+    if (metricsOn()) {
+      // observed on collection: 0 closed, 1 half-open, 2 open, 3 isolated, per agent topic this client called
+      kamfMeter()
+        .createObservableGauge('kamf.client.breaker.state', { description: 'Circuit state per agent topic: 0 closed, 1 half-open, 2 open, 3 isolated' })
+        .addCallback((r) => {
+          if (this.closed) return;
+          for (const [topic, b] of this.breakers) r.observe(BREAKER_LEVEL[b.state], { 'messaging.destination.name': topic, 'kamf.client.instance': this.instanceId });
+        });
+    }
   }
 
   static async start(kafka: Kafka, codec: A2ACodec, options?: KafkaClientOptions): Promise<KafkaClientRuntime> {
