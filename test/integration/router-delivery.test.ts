@@ -6,7 +6,9 @@
  *   record exactly once, counted as a multiset; nothing is dead-lettered;
  * - a produce outage (every produce request fails, more than kafkajs' own retries): while it lasts, the group's
  *   committed offsets never pass a source record whose outputs are not in the sinks; when it ends, everything
- *   arrives, once.
+ *   arrives, once;
+ * - a record Kafka refuses (above the sink's max.message.bytes) is the only one dead-lettered; the records that
+ *   shared its produce request are written once each, and nothing is retried.
  */
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
@@ -184,4 +186,52 @@ describe('embedded engine delivery', () => {
       return c.reduce((n, p) => n + Number(p.offset), 0) === N;
     });
   }, 120_000);
+
+  it('a record the sink refuses as too large is dead-lettered alone; the others are written once, without retries', async () => {
+    const Q = `dlv2-${id}.`;
+    const admin = plain.admin();
+    await admin.connect();
+    stops.push(() => admin.disconnect());
+    await ensureTopics(plain, [{ name: `${Q}a2a.ingress`, partitions: 2, compacted: false }, { name: `${Q}a2a.dlq`, partitions: 1, compacted: false }]);
+    // the data lane takes records of at most 200 kB; one request is 300 kB
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: `${Q}agent.data.requests`, numPartitions: 2, configEntries: [{ name: 'max.message.bytes', value: '200000' }] }] });
+    const N = 300;
+    const BIG = 150;
+    const producer = plain.producer();
+    await producer.connect();
+    await producer.send({
+      topic: `${Q}a2a.ingress`,
+      acks: -1,
+      messages: Array.from({ length: N }, (_, i) => ({ key: `k${i % 7}`, value: i === BIG ? Buffer.alloc(300_000, 7) : `v${i}`, headers: { 'kamf-target-agent': 'data' } })),
+    });
+    await producer.disconnect();
+
+    const plan = loadRoutingFile(pkgPath('flink-sql', 'routing.sql'), { KAFKA_BROKERS: brokers.join(','), KAMF_TOPIC_PREFIX: Q });
+    const r = new RxjsRouter({ plan, kafkaFor: () => plain, dlqTopic: `${Q}a2a.dlq`, createTopics: false, maxBatch: 500, commitIntervalMs: 50 });
+    stops.push(() => r.stop(2000));
+    await r.start();
+    await waitFor('every record written or dead-lettered', () => r.stats.produced + r.stats.deadLettered >= N && r.stats.inFlight === 0);
+
+    const read = async (topic: string, n: number) => {
+      const got: Array<{ value: Buffer; headers: Record<string, string> }> = [];
+      const c = plain.consumer({ groupId: `${Q}read-${topic}`, maxWaitTimeInMs: 50 });
+      await c.connect();
+      await c.subscribe({ topic, fromBeginning: true });
+      await c.run({ eachMessage: async ({ message }) => void got.push({ value: message.value!, headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])) }) });
+      stops.push(() => c.disconnect());
+      await waitFor(`${n} records on ${topic}`, () => got.length >= n);
+      await new Promise((res) => setTimeout(res, 300));
+      return got;
+    };
+    const written = await read(`${Q}agent.data.requests`, N - 1);
+    const expected = Array.from({ length: N }, (_, i) => `v${i}`).filter((_, i) => i !== BIG);
+    expect(count(written.map((m) => m.value.toString()))).toEqual(count(expected));
+    const dead = await read(`${Q}a2a.dlq`, 1);
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.value.length).toBe(300_000);
+    expect(dead[0]!.headers['kamf-dlq-code']).toBe('ROUTER_PRODUCE_FAILED');
+    expect(r.stats.deadLettered).toBe(1);
+    expect(r.stats.produced).toBe(N - 1);
+    expect(r.stats.retries).toBe(0);
+  }, 60_000);
 });

@@ -131,6 +131,11 @@ export class OutputWriter {
         if (err instanceof FatalWrite) this.opts.fail(err);
         return;
       }
+      if (batch.length > 1) {
+        // one record of the batch was refused: write them one by one, so only the refused ones are dead-lettered
+        await Promise.all(batch.map((o) => this.produce(destination, [o])));
+        return;
+      }
       this.opts.settings.log?.(`produce to ${destination} refused: ${err.message}; dead-lettering ${batch.length} records`);
       for (const o of batch) {
         this.opts.stats.destinations[o.topic]!.queued--;

@@ -11,8 +11,26 @@
  * - **Refused records are the caller's.** A record Kafka refuses for what it is (too large, invalid) rejects with
  *   `RefusedWrite`, so the caller can dead-letter it; an authorization failure rejects with `FatalWrite`.
  * - Records without a key get a partition before their first attempt, so a retry sends them where the first try did.
+ * - **Sizes are checked before sending.** A record above its topic's `max.message.bytes` is refused before it joins
+ *   a request, and a request holds at most that many bytes per topic: a refusal by the broker would fail the other
+ *   partitions of the request too, and kafkajs then rewinds their sequence numbers although some were written.
  */
-import type { Admin, Kafka, Message, Producer } from 'kafkajs';
+/** Kafka's default record limit (broker `message.max.bytes`): 1 MiB + 12. */
+const DEFAULT_MAX_RECORD_BYTES = 1_048_588;
+/** Record batch and record framing: what one record adds to key, value and headers on the wire (an upper estimate). */
+const RECORD_OVERHEAD = 128;
+
+/** The bytes a record takes against the record limit (a close upper estimate). */
+export function recordBytes(message: Pick<Message, 'key' | 'value' | 'headers'>): number {
+  const len = (v: unknown) => (v == null ? 0 : Buffer.isBuffer(v) ? v.length : Buffer.byteLength(String(v)));
+  let n = RECORD_OVERHEAD + len(message.key) + len(message.value);
+  for (const [k, v] of Object.entries((message.headers ?? {}) as IHeaders)) {
+    n += Buffer.byteLength(k) + 8;
+    for (const x of Array.isArray(v) ? v : [v]) n += len(x);
+  }
+  return n;
+}
+import type { Admin, IHeaders, Kafka, Message, Producer } from 'kafkajs';
 import { KamfError } from '../../core/errors.js';
 
 export interface WriteRecord {
@@ -45,10 +63,14 @@ export function kafkaErrorTypes(err: unknown, seen = new Set<unknown>()): string
   return [...(e.type ? [e.type] : []), ...kafkaErrorTypes(e.cause, seen), ...kafkaErrorTypes(e.originalError, seen), ...(e.errors ?? []).flatMap((x) => kafkaErrorTypes(x, seen))];
 }
 
-export function classifyWriteError(err: unknown): 'refused' | 'fatal' | 'transient' {
+/** The producer's sequence numbers no longer match the broker's: the producer must be replaced. */
+const SEQUENCE = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING']);
+
+export function classifyWriteError(err: unknown): 'refused' | 'fatal' | 'sequence' | 'transient' {
   const types = kafkaErrorTypes(err);
   if (types.some((t) => FATAL.has(t))) return 'fatal';
   if (types.some((t) => REFUSED.has(t))) return 'refused';
+  if (types.some((t) => SEQUENCE.has(t))) return 'sequence';
   return 'transient';
 }
 
@@ -67,6 +89,8 @@ export interface SerialWriterOptions {
 
 interface Pending {
   records: WriteRecord[];
+  /** Bytes per topic. */
+  bytes: Map<string, number>;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -79,8 +103,9 @@ export class SerialWriter {
   private queue: Pending[] = [];
   private inFlight = false;
   private readonly partitions = new Map<string, number>();
+  private readonly limits = new Map<string, number>();
   private readonly roundRobin = new Map<string, number>();
-  readonly stats = { requests: 0, retries: 0 };
+  readonly stats = { requests: 0, retries: 0, replaced: 0 };
 
   constructor(private readonly opts: SerialWriterOptions) {}
 
@@ -91,21 +116,38 @@ export class SerialWriter {
   }
 
   /** Resolves once Kafka has every record (acks=all); rejects with RefusedWrite, FatalWrite, or at stop. */
-  write(records: WriteRecord[]): Promise<void> {
+  async write(records: WriteRecord[]): Promise<void> {
+    const bytes = new Map<string, number>();
+    for (const { topic, message } of records) {
+      const size = recordBytes(message);
+      const limit = this.limits.get(topic) ?? (await this.limitOf(topic));
+      if (size > limit) throw new RefusedWrite(`a record of ${size} bytes for ${topic} is above its limit of ${limit} bytes (max.message.bytes)`, undefined);
+      bytes.set(topic, (bytes.get(topic) ?? 0) + size);
+    }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ records, resolve, reject });
+      this.queue.push({ records, bytes, resolve, reject });
       if (!this.inFlight) void this.flush();
     });
   }
 
+  /** The next request: arrival order, at most `maxRecords` records and the topic's limit in bytes per topic. */
   private take(): Pending[] {
     const max = this.opts.maxRecords ?? 2000;
     const batch: Pending[] = [];
+    const perTopic = new Map<string, number>();
     let n = 0;
-    while (this.queue.length > 0 && (batch.length === 0 || n + this.queue[0]!.records.length <= max)) {
-      const p = this.queue.shift()!;
-      batch.push(p);
-      n += p.records.length;
+    while (this.queue.length > 0) {
+      const next = this.queue[0]!;
+      if (batch.length > 0) {
+        if (n + next.records.length > max) break;
+        let fits = true;
+        for (const [topic, b] of next.bytes) if ((perTopic.get(topic) ?? 0) + b > (this.limits.get(topic) ?? DEFAULT_MAX_RECORD_BYTES)) fits = false;
+        if (!fits) break;
+      }
+      this.queue.shift();
+      batch.push(next);
+      n += next.records.length;
+      for (const [topic, b] of next.bytes) perTopic.set(topic, (perTopic.get(topic) ?? 0) + b);
     }
     return batch;
   }
@@ -130,9 +172,14 @@ export class SerialWriter {
         const kind = classifyWriteError(err);
         const msg = (err as Error).message;
         if (kind === 'fatal') return this.rejectAll(batch, new FatalWrite(`The router may not write: ${msg}`, err));
-        if (kind === 'refused') {
+        if (kind === 'refused' || kind === 'sequence') {
+          // the other partitions of the request may have been written while kafkajs rewound all their sequence
+          // numbers: only a fresh producer can go on (those records may then be written twice; the size checks
+          // above keep this path for what they cannot foresee)
+          this.opts.log?.(`produce refused (${msg}); starting a fresh producer, some records of this request may be written twice`);
+          await this.replaceProducer();
+          if (kind === 'sequence') continue;
           if (batch.length > 1) {
-            // one batch's record refused: send them one by one so only the refused ones are the caller's
             for (const p of batch) await this.sendWithRetry([p]);
             return;
           }
@@ -147,6 +194,46 @@ export class SerialWriter {
         await sleep(wait);
       }
     }
+  }
+
+  private async replaceProducer(): Promise<void> {
+    this.stats.replaced++;
+    const old = this.producer;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.start();
+        break;
+      } catch (err) {
+        if (this.opts.stopping()) throw err;
+        await sleep(Math.min(2000, 100 * 2 ** attempt));
+      }
+    }
+    await old?.disconnect().catch(() => {});
+  }
+
+  /** The topic's record limit (`max.message.bytes`), read once; Kafka's default when it cannot be read. */
+  private async limitOf(topic: string): Promise<number> {
+    const known = this.limits.get(topic);
+    if (known !== undefined) return known;
+    let limit = DEFAULT_MAX_RECORD_BYTES;
+    try {
+      const admin = await this.adminClient();
+      const res = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2 /* TOPIC */, name: topic, configNames: ['max.message.bytes'] }] });
+      const v = Number(res.resources[0]?.configEntries.find((c) => c.configName === 'max.message.bytes')?.configValue);
+      if (Number.isFinite(v) && v > 0) limit = v;
+    } catch {
+      // not allowed to describe the topic: assume Kafka's default, and let the broker refuse what is above it
+    }
+    this.limits.set(topic, limit);
+    return limit;
+  }
+
+  private async adminClient(): Promise<Admin> {
+    if (!this.admin) {
+      this.admin = this.opts.kafka.admin();
+      await this.admin.connect();
+    }
+    return this.admin;
   }
 
   private rejectAll(batch: Pending[], err: unknown): void {
@@ -180,11 +267,7 @@ export class SerialWriter {
   }
 
   private async partitionCount(topic: string): Promise<number> {
-    if (!this.admin) {
-      this.admin = this.opts.kafka.admin();
-      await this.admin.connect();
-    }
-    const meta = await this.admin.fetchTopicMetadata({ topics: [topic] });
+    const meta = await (await this.adminClient()).fetchTopicMetadata({ topics: [topic] });
     const count = Math.max(1, meta.topics[0]?.partitions.length ?? 1);
     this.partitions.set(topic, count);
     return count;

@@ -21,6 +21,11 @@ describe('produce error classes', () => {
     expect(classifyWriteError(protocol('INVALID_TOPIC_EXCEPTION', 17))).toBe('refused');
   });
 
+  it('replaces the producer when its sequence numbers went astray', () => {
+    expect(classifyWriteError(protocol('OUT_OF_ORDER_SEQUENCE_NUMBER', 45))).toBe('sequence');
+    expect(classifyWriteError(protocol('UNKNOWN_PRODUCER_ID', 59))).toBe('sequence');
+  });
+
   it('fails the engine when it may not write', () => {
     expect(classifyWriteError(protocol('TOPIC_AUTHORIZATION_FAILED', 29))).toBe('fatal');
   });
