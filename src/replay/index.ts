@@ -22,3 +22,4 @@ export * from './confirm.js';
 export * from './progress.js';
 export * from './cli-options.js';
 export * from './inbox.js';
+export * from './otel.js';

@@ -6,6 +6,7 @@ import { connectMesh } from '../../binding/mesh.js';
 import {
   DEFAULT_TRACE_TOPICS,
   clock,
+  emitTraceSpans,
   formatTrace,
   progressBar,
   renderTraceHtml,
@@ -14,6 +15,8 @@ import {
   topicList,
 } from '../../replay/index.js';
 import { contextFrom } from '../context.js';
+import { KamfError } from '../../core/errors.js';
+import { tracingOn } from '../../core/telemetry.js';
 import { print, printJson } from '../output.js';
 
 export function traceCommand(program: Command): void {
@@ -27,6 +30,7 @@ export function traceCommand(program: Command): void {
     .option('--json', 'machine-readable output')
     .option('--progress', 'show a progress bar even when stderr is not a terminal')
     .option('--utc', 'times in UTC')
+    .option('--otel', 'also emit the conversation as OpenTelemetry spans (set OTEL_EXPORTER_OTLP_ENDPOINT, docs/observability.md)')
     .addHelpText(
       'after',
       `
@@ -38,10 +42,13 @@ Examples:
     .action(
       async (
         id: string,
-        opts: { topics?: string[]; since?: string; html?: string; json?: boolean; progress?: boolean; utc?: boolean },
+        opts: { topics?: string[]; since?: string; html?: string; json?: boolean; progress?: boolean; utc?: boolean; otel?: boolean },
         c: Command,
       ) => {
         const ctx = contextFrom(c);
+        if (opts.otel && !tracingOn()) {
+          throw new KamfError('CONFIG_INVALID', '--otel needs somewhere to send the spans', { hint: 'set OTEL_EXPORTER_OTLP_ENDPOINT (docs/observability.md)' });
+        }
         const mesh = connectMesh(ctx.config, ctx.endpoints, 'kamf-trace');
         const since = sinceFromFlag(opts.since);
         const trace = await runTrace({
@@ -53,10 +60,12 @@ Examples:
           progress: progressBar(!!opts.progress),
         });
         if (opts.html) writeFileSync(opts.html, renderTraceHtml(trace, { generatedAt: new Date() }));
+        const spans = opts.otel ? emitTraceSpans(trace) : 0;
         if (opts.json) printJson({ ...trace, ...(opts.html ? { html: opts.html } : {}) });
         else {
           print(formatTrace(trace, (ms) => clock(ms, !!opts.utc)));
           if (opts.html) print(`\nHTML report: ${opts.html}`);
+          if (opts.otel) print(`\n${spans} span(s) sent to OpenTelemetry`);
         }
         if (trace.events.length === 0) process.exitCode = 3;
       },
