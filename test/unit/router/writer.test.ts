@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { classifyWriteError, kafkaErrorTypes } from '../../../src/router/engine/writer.js';
 
 // kafkajs builds protocol errors from the broker's error code
-const protocol = (type: string, code: number) => new KafkaJSProtocolError({ type, code, retriable: false, message: type });
+const protocol = (type: string, code: number) => new KafkaJSProtocolError({ type, code, retriable: false, message: type } as unknown as Error);
 
 describe('produce error classes', () => {
   it('retries connection loss, timeouts and leader moves, also when kafkajs gave up on them', () => {
