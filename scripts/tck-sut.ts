@@ -7,6 +7,7 @@ import { TckExecutor } from '../agents/tck/executor.js';
 import { serveAgent } from '../src/binding/index.js';
 import type { KamfConfig } from '../src/core/index.js';
 import { startGateway, type Gateway } from '../src/gateway/index.js';
+import { kafkaPush } from '../src/push/index.js';
 
 export interface TckSut {
   gateway: Gateway;
@@ -27,6 +28,8 @@ export async function startTckSut(config: KamfConfig, opts: { agentName?: string
     // caller's side, and each holds an agent slot until its task settles (docs/gateway.md, known gaps)
     concurrency: 1024,
     heartbeatMs: 1000,
+    // push notifications from Kafka; the kit's webhook receiver listens on http://localhost (loopback: allowed)
+    push: kafkaPush({ timeoutMs: 5000 }),
     topics: { ...(opts.registryTopic ? { registry: opts.registryTopic } : {}), ...(opts.tasksTopic ? { tasks: opts.tasksTopic } : {}) },
   });
   try {
