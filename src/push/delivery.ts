@@ -9,7 +9,7 @@
  * oldest snapshot with a delivery still open, so a crash (even SIGKILL) leaves the rest to the next instance;
  * every POST carries `X-Kamf-Delivery-Id` (the same on every retry and redelivery) so a receiver can drop copies.
  */
-import type { StreamResponse, Task } from '@a2a-js/sdk';
+import { TaskState, type StreamResponse, type Task } from '@a2a-js/sdk';
 import { V1PushNotificationSerializer } from '@a2a-js/sdk/server';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { A2ACodec } from '../codec/index.js';
@@ -67,6 +67,9 @@ interface Lane {
   lastSavedAt: number;
 }
 
+/** Terminal states (completed, failed, canceled, rejected): no snapshot of the task is expected after them. */
+const FINAL_STATES = new Set<number>([TaskState.TASK_STATE_COMPLETED, TaskState.TASK_STATE_FAILED, TaskState.TASK_STATE_CANCELED, TaskState.TASK_STATE_REJECTED]);
+
 /** Snapshots written up to this long before a config was created are still delivered to it (clocks differ). */
 const CREATED_SLACK_MS = 5_000;
 
@@ -113,8 +116,8 @@ export class PushDelivery {
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        if (batch.messages.length === 0) return;
-        await this.opts.configs.catchUp(); // a config created on another instance just before this update
+        // a config created on another instance just before this update must be known before the update is read
+        if (batch.messages.some((m) => this.ownSnapshotKey(m.key) !== undefined)) await this.opts.configs.catchUp();
         for (const message of batch.messages) {
           if (!isRunning() || isStale() || this.stopping) return;
           await this.take(batch.partition, Number(message.offset), message.key, message.value);
@@ -150,10 +153,19 @@ export class PushDelivery {
     }
   }
 
+  /** The task id of a snapshot key `<agent>/<task id>` of this agent (not an answered marker); else undefined. */
+  private ownSnapshotKey(key: Buffer | null): string | undefined {
+    const k = key?.toString('utf8');
+    const prefix = `${this.opts.agentName}/`;
+    if (!k?.startsWith(prefix) || k.startsWith(`${prefix}answered/`)) return undefined;
+    return k.slice(prefix.length);
+  }
+
   private async take(partition: number, offset: number, key: Buffer | null, value: Buffer | null): Promise<void> {
     this.seen.set(partition, offset);
-    const k = key?.toString('utf8');
-    if (!value || !k?.startsWith(`${this.opts.agentName}/`) || k.startsWith(`${this.opts.agentName}/answered/`)) return;
+    const taskId = this.ownSnapshotKey(key);
+    // most snapshots belong to tasks without webhooks: those are not even decoded
+    if (!value || taskId === undefined || this.opts.configs.configsFor(taskId).length === 0) return;
     let task: Task;
     let savedAt: number;
     try {
@@ -179,14 +191,19 @@ export class PushDelivery {
       let lane = this.lanes.get(laneKey);
       if (!lane) this.lanes.set(laneKey, (lane = { tail: Promise.resolve(), lastSavedAt: -1 }));
       const l = lane;
-      l.tail = l.tail
+      const next: Promise<void> = l.tail
         .then(async () => {
           if (savedAt <= l.lastSavedAt) return; // a late copy of an older snapshot: the receiver has newer
           await this.deliver(entry, response, savedAt);
           l.lastSavedAt = savedAt;
         })
         .catch((err: unknown) => this.log(`delivery for ${laneKey} failed: ${(err as Error).message}`))
-        .finally(done);
+        .finally(() => {
+          done();
+          // an idle lane of a finished task is dropped, so lanes do not pile up over the life of the instance
+          if (l.tail === next && FINAL_STATES.has(task.status?.state ?? 0)) this.lanes.delete(laneKey);
+        });
+      l.tail = next;
     }
   }
 
