@@ -42,6 +42,10 @@ beforeAll(async () => {
     { name: topicA, partitions: 1, compacted: false },
     { name: topicB, partitions: 1, compacted: false },
     { name: tasksTopic, partitions: 3, compacted: true },
+    // made here once rather than by both instances at the same time
+    { name: configsTopic, partitions: 3, compacted: true },
+    { name: dlqTopic, partitions: 1, compacted: false },
+    { name: deliveriesTopic, partitions: 1, compacted: false },
   ]);
   card = kafkaAgentCard({ name, description: 'x', brokers: testConfig().kafka.brokers, skills: [{ id: 'work', name: 'w', description: 'w' }] });
   card = { ...card, capabilities: { ...card.capabilities!, pushNotifications: true } };
