@@ -49,7 +49,7 @@ beforeAll(async () => {
   ]);
   card = kafkaAgentCard({ name, description: 'x', brokers: testConfig().kafka.brokers, skills: [{ id: 'work', name: 'w', description: 'w' }] });
   card = { ...card, capabilities: { ...card.capabilities!, pushNotifications: true } };
-  const factory = kafkaPush({ policy: { allowHosts: ['127.0.0.1', 'localhost'] }, maxAttempts: 4, backoffMs: 100, timeoutMs: 800, dlqTopic, deliveriesTopic, configsTopic, log: () => {} });
+  const factory = kafkaPush({ policy: { allowHosts: ['127.0.0.1', 'localhost'] }, maxAttempts: 4, backoffMs: 100, timeoutMs: 1500, dlqTopic, deliveriesTopic, configsTopic, log: () => {} });
   await Promise.all(
     (
       [
@@ -198,7 +198,7 @@ describe('push notifications on Kafka', () => {
     const liveDone = Date.now();
     const letters = await readRecords(dlqTopic, (r) => r.taskId === deadTask.id);
     expect(letters.length).toBeGreaterThanOrEqual(1);
-    expect(letters[0]!.reason).toBe('no answer within 800 ms');
+    expect(letters[0]!.reason).toBe('no answer within 1500 ms');
     expect(letters[0]!.attempts).toBe(4);
     expect(letters[0]!.url).toBe(dead.url);
     // the live task's every update was acknowledged before the dead webhook's first delivery ran out of attempts
@@ -220,7 +220,7 @@ describe('push notifications on Kafka', () => {
     const deadRow = status.find((r) => r.taskId === deadTask.id)!;
     expect(deadRow.delivered).toBeGreaterThanOrEqual(1); // the replay (and any delivery after the webhook came back)
     expect(deadRow.deadLettered).toBeGreaterThanOrEqual(1);
-    expect(deadRow.lastError).toBe('no answer within 800 ms');
+    expect(deadRow.lastError).toBe('no answer within 1500 ms');
     const e = testEndpoints();
     const cli = spawnSync(
       process.execPath,
