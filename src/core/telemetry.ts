@@ -161,10 +161,15 @@ export function injectTraceHeaders(headers: Record<string, unknown>, span?: Span
  * line with the active trace and span ids, for log pipelines that join logs to traces.
  */
 export function logLine(component: string, line: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (env.KAMF_LOG_FORMAT !== 'json') return `kamf ${component}: ${line}\n`;
+  return jsonLogLine(`kamf ${component}`, line, env) ?? `kamf ${component}: ${line}\n`;
+}
+
+/** The JSON form of a log line when KAMF_LOG_FORMAT=json, else undefined (the caller keeps its own readable form). */
+export function jsonLogLine(component: string, line: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.KAMF_LOG_FORMAT !== 'json') return undefined;
   const sc = trace.getSpan(context.active())?.spanContext();
   const ids = sc && trace.isSpanContextValid(sc) ? { trace_id: sc.traceId, span_id: sc.spanId } : {};
-  return `${JSON.stringify({ time: new Date().toISOString(), component: `kamf ${component}`, msg: line, ...ids })}\n`;
+  return `${JSON.stringify({ time: new Date().toISOString(), component, msg: line, ...ids })}\n`;
 }
 
 /**

@@ -19,6 +19,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { KamfError } from '../core/errors.js';
+import { jsonLogLine } from '../core/telemetry.js';
 
 /** Builds a fresh server; HTTP mode calls it once per session (an McpServer serves one transport). */
 export type McpServerFactory = () => McpServer | Promise<McpServer>;
@@ -271,7 +272,7 @@ export interface RunMcpOptions {
  */
 export async function runMcpServer(factory: McpServerFactory, options: RunMcpOptions): Promise<void> {
   const defaultPort = options.defaultHttpPort ?? 3100;
-  const log = (line: string) => process.stderr.write(`[${options.name}] ${line}\n`);
+  const log = (line: string) => process.stderr.write(jsonLogLine(options.name, line) ?? `[${options.name}] ${line}\n`);
   let mode: ServeMode;
   try {
     mode = parseServeArgs(options.argv ?? process.argv.slice(2), defaultPort);

@@ -11,6 +11,7 @@ import { formatPlan, listRoutingJobs, planRoutingSql, planToJson, routerVars, st
 import { readFileSync } from 'node:fs';
 import { contextFrom } from '../context.js';
 import { print, printJson, table } from '../output.js';
+import { jsonLogLine } from '../../core/telemetry.js';
 
 function collect(value: string, previous: Record<string, string>): Record<string, string> {
   const eq = value.indexOf('=');
@@ -88,7 +89,7 @@ Examples:
         ...(opts.name ? { name: opts.name } : {}),
         ...(opts.replace ? { replace: true } : {}),
         progress,
-        log: (line) => process.stderr.write(`[router] ${line}\n`),
+        log: (line) => process.stderr.write(jsonLogLine('kamf router', line) ?? `[router] ${line}\n`),
         rxjs: {
           ...(opts.maxInFlight ? { maxInFlight: opts.maxInFlight } : {}),
           ...(opts.stats ? { statsIntervalMs: opts.stats, onStats: (s) => print(JSON.stringify(s)) } : {}),
