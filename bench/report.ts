@@ -1,5 +1,6 @@
 /** BENCHMARKS.md from one run: each target beside its measured figure (met or not, honestly), then every figure. */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { LevelSummary, Target } from './a2a/summary.js';
 import type { BenchResult } from './stats.js';
 
@@ -51,5 +52,8 @@ export function writeBenchmarksMd(file: string, run: BenchRun, resultsFile: stri
     for (const r of run.results) lines.push(`| ${r.name} | ${fmt(r.opsPerSecond, 0)} | ${fmt(r.p50Ms)} | ${fmt(r.p95Ms)} | ${fmt(r.p99Ms)} | ${r.notes ?? ''} |`);
   }
   if (notes.length) lines.push('', '## Notes', '', ...notes.map((n) => `- ${n}`));
+  // what each optimisation bought is history, kept by hand beside the harness and carried into every report
+  const changes = join(dirname(file), 'bench', 'changes.md');
+  if (existsSync(changes)) lines.push('', readFileSync(changes, 'utf8').trim());
   writeFileSync(file, `${lines.join('\n')}\n`);
 }

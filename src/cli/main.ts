@@ -54,7 +54,7 @@ export async function buildProgram(name?: string): Promise<Command> {
 }
 
 /** Commands that run until stopped, whose Kafka clients keep logging what they retry. */
-const LONG_RUNNING = new Set(['start', 'route', 'tail']);
+const LONG_RUNNING = new Set(['start', 'route', 'tail', 'gateway', 'chat']);
 
 export async function main(argv = process.argv): Promise<void> {
   const verbose = argv.includes('--verbose');
