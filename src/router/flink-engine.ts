@@ -152,11 +152,13 @@ export class FlinkJobWatch {
             this.opts.log?.(`job ${id} is restarting (${restarts}): ${(await rootException(rest, id)).cause}`);
           }
           if (j.status === 'FAILED') {
-            // the exception history can lag the status by a moment
+            // the exception history lags the status, entry by entry: read it until its count holds still
             let root = await rootException(rest, id);
-            for (let n = 0; n < 10 && !root.failures; n++) {
+            for (let n = 0, settled = 0; n < 20 && settled < 2; n++) {
               await new Promise((r) => setTimeout(r, 500));
-              root = await rootException(rest, id);
+              const next = await rootException(rest, id);
+              settled = next.failures && next.failures === root.failures ? settled + 1 : 0;
+              root = next;
             }
             const { cause, failures } = root;
             throw new KamfError('ROUTER_FLINK_FAILED', `Flink job ${id} (${j.name}) FAILED after its restart budget (${failures ?? '?'} failures): ${cause}`, {

@@ -545,7 +545,9 @@ const FIXED = [
 
 describe('expression differential: generated values and expressions, one Flink batch job', () => {
   it('every expression over every row has the same type and value on both engines', { timeout: 300_000 }, async () => {
-    const seed = Number(process.env.KAMF_DIFF_SEED ?? Date.now() % 1_000_000);
+    // a fixed seed in CI, so a red run is a change and not a new draw; KAMF_DIFF_SEED=random explores new inputs
+    const seed = process.env.KAMF_DIFF_SEED === 'random' ? Date.now() % 1_000_000 : Number(process.env.KAMF_DIFF_SEED ?? 1);
+    console.info(`expression differential: seed ${seed} (KAMF_DIFF_SEED=${seed} replays it)`);
     const rows = [...fc.sample(valuesArb, { seed, numRuns: 40 })];
     const generated = fc.sample(fc.oneof(exprArbs.str, exprArbs.num, exprArbs.bool), { seed: seed + 1, numRuns: 120 });
     const head = `CREATE TABLE src (${COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')}) WITH ('connector' = 'kafka', 'topic' = 'p', 'properties.bootstrap.servers' = 'x:1', 'value.format' = 'avro-confluent', 'value.avro-confluent.url' = 'http://x');
