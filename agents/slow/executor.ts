@@ -8,7 +8,7 @@ import { idempotencyKey } from '../../src/binding/index.js';
 
 /**
  * An execution counter readable from outside the process: one line per execution start and per completion,
- * `start|done <idempotency key> <task id> <instance>`, written synchronously so a SIGKILL cannot lose a line written before it.
+ * `start|done <message id> <idempotency key> <task id> <instance>`, written synchronously so a SIGKILL cannot lose a line written before it.
  */
 export type ExecutionLog = (line: string) => void;
 
@@ -24,7 +24,7 @@ export class SlowExecutor implements AgentExecutor {
     const id = ctx.userMessage.messageId;
     this.executions.set(id, (this.executions.get(id) ?? 0) + 1);
     const where = ctx.context.state.get('kamf.instance');
-    this.log?.(`start ${idempotencyKey(ctx)} ${ctx.taskId} ${String(where)}`);
+    this.log?.(`start ${id} ${idempotencyKey(ctx)} ${ctx.taskId} ${String(where)}`);
     const ms = Number(/work (\d+)/.exec(textOf(ctx.userMessage))?.[1] ?? 2000);
     bus.publish(taskEvent(ctx));
     bus.publish(statusEvent(ctx, TaskStates.working, `working for ${ms} ms`));
@@ -42,7 +42,7 @@ export class SlowExecutor implements AgentExecutor {
       bus.publish(artifactEvent(ctx, { artifactId: 'result', parts: [textPart(`worked ${ms} ms`)], metadata: where ? { instance: String(where) } : undefined }));
       bus.publish(statusEvent(ctx, TaskStates.completed, `worked ${ms} ms`));
       this.completions.set(id, (this.completions.get(id) ?? 0) + 1);
-      this.log?.(`done ${idempotencyKey(ctx)} ${ctx.taskId} ${String(where)}`);
+      this.log?.(`done ${id} ${idempotencyKey(ctx)} ${ctx.taskId} ${String(where)}`);
       bus.finished();
     } finally {
       this.running.delete(ctx.taskId);

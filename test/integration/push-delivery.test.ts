@@ -182,7 +182,8 @@ describe('push notifications on Kafka', () => {
     expect(delivered).toHaveLength(snapshots);
     const order = delivered.map((h) => savedAtOf(h.deliveryId));
     expect(order).toEqual([...order].sort((a, b) => a - b));
-    expect(new Set(order).size).toBe(order.length);
+    // none twice: count the deliveries whose snapshot was already delivered before
+    expect(order.filter((savedAt, i) => order.indexOf(savedAt) !== i)).toEqual([]);
     expect(hook.hits.filter((h) => h.answered === 503)).toHaveLength(3);
     expect(stateOf(delivered.at(-1)!.body.task as Task)).toBe('TASK_STATE_COMPLETED');
     expect(delivered[0]!.attempt).toBe(4); // the first update took the three failures, retried with the same id
