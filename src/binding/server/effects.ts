@@ -14,14 +14,11 @@
  *
  * kafkajs has no linger: while one produce request is in flight, new records queue and go out together in the next.
  */
-import type { IHeaders, Kafka, Message, Producer } from 'kafkajs';
+import type { Kafka, Message, Producer } from 'kafkajs';
 import { KamfError, type KamfErrorCode } from '../../core/errors.js';
 import { isUnknownTopicError } from '../../core/batching-producer.js';
+import { DEFAULT_MAX_RECORD_BYTES, recordBytes } from '../../core/record-size.js';
 
-/** The record limit Kafka ships with (broker `message.max.bytes`, topic `max.message.bytes`): 1 MiB + 12. */
-export const DEFAULT_MAX_RECORD_BYTES = 1_048_588;
-/** Record batch and record framing: what a single record adds to key, value and headers on the wire. */
-const RECORD_OVERHEAD = 128;
 const LEGAL_TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 
 /** Why a record could not be written: its destination or its size, never a transient fault. */
@@ -34,17 +31,6 @@ export class UndeliverableError extends KamfError {
   ) {
     super(code, message, { details });
   }
-}
-
-/** The bytes a record takes against the broker's record limit (a close upper estimate). */
-export function recordBytes(message: Pick<Message, 'key' | 'value' | 'headers'>): number {
-  const len = (v: unknown) => (v == null ? 0 : Buffer.isBuffer(v) ? v.length : Buffer.byteLength(String(v)));
-  let n = RECORD_OVERHEAD + len(message.key) + len(message.value);
-  for (const [k, v] of Object.entries((message.headers ?? {}) as IHeaders)) {
-    n += Buffer.byteLength(k) + 8;
-    for (const x of Array.isArray(v) ? v : [v]) n += len(x);
-  }
-  return n;
 }
 
 export function isLegalTopic(topic: string): boolean {

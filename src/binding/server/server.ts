@@ -26,7 +26,8 @@ import { callContext, decodeRequest, replyToRefusal, undecodableCode, type Authe
 import { publishRemoteCancels } from './cross-instance.js';
 import { dispatch, type Dispatcher } from './dispatch.js';
 import { A2A_METHODS } from '../../codec/index.js';
-import { DEFAULT_MAX_RECORD_BYTES, EffectWriter } from './effects.js';
+import { DEFAULT_MAX_RECORD_BYTES } from '../../core/record-size.js';
+import { EffectWriter } from './effects.js';
 import { BINDING_ERROR, errorOf } from './errors.js';
 import { RequestIntake } from './intake.js';
 import { RedeliveryGuard } from './redelivery.js';

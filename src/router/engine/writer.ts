@@ -15,23 +15,9 @@
  *   a request, and a request holds at most that many bytes per topic: a refusal by the broker would fail the other
  *   partitions of the request too, and kafkajs then rewinds their sequence numbers although some were written.
  */
-/** Kafka's default record limit (broker `message.max.bytes`): 1 MiB + 12. */
-const DEFAULT_MAX_RECORD_BYTES = 1_048_588;
-/** Record batch and record framing: what one record adds to key, value and headers on the wire (an upper estimate). */
-const RECORD_OVERHEAD = 128;
-
-/** The bytes a record takes against the record limit (a close upper estimate). */
-export function recordBytes(message: Pick<Message, 'key' | 'value' | 'headers'>): number {
-  const len = (v: unknown) => (v == null ? 0 : Buffer.isBuffer(v) ? v.length : Buffer.byteLength(String(v)));
-  let n = RECORD_OVERHEAD + len(message.key) + len(message.value);
-  for (const [k, v] of Object.entries((message.headers ?? {}) as IHeaders)) {
-    n += Buffer.byteLength(k) + 8;
-    for (const x of Array.isArray(v) ? v : [v]) n += len(x);
-  }
-  return n;
-}
-import type { Admin, IHeaders, Kafka, Message, Producer } from 'kafkajs';
+import type { Admin, Kafka, Message, Producer } from 'kafkajs';
 import { KamfError } from '../../core/errors.js';
+import { DEFAULT_MAX_RECORD_BYTES, recordBytes } from '../../core/record-size.js';
 
 export interface WriteRecord {
   topic: string;
