@@ -5,7 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { LOADERS, SUMMARY, isCommandName, type CommandName } from './catalog.js';
 import { reportError } from './report-error.js';
-import { startTelemetryFromEnv } from '../core/telemetry-setup.js';
+import type { TelemetrySetup } from '../core/telemetry-setup.js';
 
 const VERSION = '0.1.0';
 
@@ -61,10 +61,13 @@ export async function main(argv = process.argv): Promise<void> {
   const name = commandNameOf(argv.slice(2));
   // a short command reports its own failure once; the client's retry-by-retry log would only bury it
   if (!verbose && !LONG_RUNNING.has(name ?? '')) process.env.KAMF_LOG_LEVEL ??= 'nothing';
-  let telemetry: Awaited<ReturnType<typeof startTelemetryFromEnv>>;
+  let telemetry: TelemetrySetup | undefined;
   try {
-    // OTEL_EXPORTER_OTLP_ENDPOINT / KAMF_PROMETHEUS_PORT (docs/observability.md); nothing is loaded without them
-    telemetry = await startTelemetryFromEnv();
+    // OTEL_EXPORTER_OTLP_ENDPOINT / KAMF_PROMETHEUS_PORT (docs/observability.md): without them not even the
+    // OpenTelemetry API is loaded, so start-up (kamf --help) pays nothing for telemetry
+    if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.KAMF_PROMETHEUS_PORT) {
+      telemetry = await (await import('../core/telemetry-setup.js')).startTelemetryFromEnv();
+    }
     const program = (await buildProgram(name)).exitOverride();
     await program.parseAsync(argv);
     await telemetry?.shutdown();
