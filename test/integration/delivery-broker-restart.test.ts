@@ -4,8 +4,6 @@
  * started again, once with SIGTERM and once with SIGKILL. Every caller gets its answer within its deadline, no task
  * is left non-terminal, no request gets two final replies, and the executions are counted and reported.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Message, Task } from '@a2a-js/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,11 +14,11 @@ import { KafkaClientRuntime } from '../../src/binding/client/runtime.js';
 import { connectMesh, type MeshConnection } from '../../src/binding/mesh.js';
 import { serveAgent, type RunningAgent } from '../../src/binding/serve.js';
 import { parseConfig } from '../../src/core/config.js';
-import { pkgPath } from '../../src/core/paths.js';
-import { LocalStack, freePort } from '../../src/infra/index.js';
+import { LocalStack } from '../../src/infra/index.js';
 import { isAlive, readJson } from '../../src/infra/process.js';
 import type { ServiceState } from '../../src/infra/stack.js';
 import { finalRepliesPerRequest, isTerminal, snapshotCounts } from '../support/delivery.js';
+import { testStackOptions } from '../support/stack-options.js';
 
 const N = 300;
 const OUTAGE_MS = 20_000;
@@ -30,15 +28,11 @@ let stack: LocalStack;
 let runDir: string;
 
 beforeAll(async () => {
-  runDir = mkdtempSync(join(tmpdir(), 'kamf-restart-'));
+  // schemas in memory (as every test stack has them): the registry must not depend on the broker this file restarts
+  const options = await testStackOptions('kamf-restart');
+  runDir = options.runDir;
   stack = new LocalStack({
-    cacheDir: process.env.KAMF_INFRA_DIR ?? pkgPath('.infra'),
-    runDir,
-    kafkaPort: await freePort(),
-    controllerPort: await freePort(),
-    registryPort: await freePort(),
-    // schemas in memory: the registry must not depend on the broker this file restarts
-    registryStorage: 'mem',
+    ...options,
     owner: process.pid,
     startTimeoutMs: 180_000,
   });

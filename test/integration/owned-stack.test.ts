@@ -11,9 +11,9 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pkgPath } from '../../src/core/paths.js';
 import { findOrphans } from '../../src/infra/owner.js';
-import { freePort } from '../../src/infra/ports.js';
 import { isAlive, readJson, stopProcess } from '../../src/infra/process.js';
 import { findStackProcesses, type ServiceState } from '../../src/infra/stack.js';
+import { testStackOptions } from '../support/stack-options.js';
 
 const OWNER_SCRIPT = `
 (async () => {
@@ -43,15 +43,7 @@ describe.runIf(process.platform === 'linux')('a stack with an owner', () => {
   });
 
   it('stops its Kafka and registry JVMs when the owner is killed with SIGKILL', { timeout: 300_000 }, async () => {
-    const opts = {
-      cacheDir: process.env.KAMF_INFRA_DIR ?? pkgPath('.infra'),
-      runDir,
-      kafkaPort: await freePort(),
-      controllerPort: await freePort(),
-      registryPort: await freePort(),
-      registryStorage: 'mem',
-      startTimeoutMs: 180_000,
-    };
+    const opts = { ...(await testStackOptions('kamf-owned')), runDir, startTimeoutMs: 180_000 };
     const child = spawn(process.execPath, ['--import', 'tsx', '-e', OWNER_SCRIPT], {
       env: {
         ...process.env,

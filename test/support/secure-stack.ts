@@ -2,12 +2,9 @@
  * A secured LocalStack of one test file: SASL/SCRAM over TLS, the StandardAuthorizer, `admin` as super user, on free
  * ports with its own run directory, stopping with this process. Never the run's shared stack.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseConfig, type KamfConfig } from '../../src/core/config.js';
-import { pkgPath } from '../../src/core/paths.js';
-import { LocalStack, consoleProgress, freePort } from '../../src/infra/index.js';
+import { LocalStack, consoleProgress } from '../../src/infra/index.js';
+import { testStackOptions } from './stack-options.js';
 
 export interface SecureTestStack {
   stack: LocalStack;
@@ -19,14 +16,8 @@ export interface SecureTestStack {
 }
 
 export async function startSecureStack(opts: { users: string[]; registry?: boolean; tls?: boolean }): Promise<SecureTestStack> {
-  const runDir = mkdtempSync(join(tmpdir(), 'kamf-secure-'));
   const stack = new LocalStack({
-    cacheDir: process.env.KAMF_INFRA_DIR ?? pkgPath('.infra'),
-    runDir,
-    kafkaPort: await freePort(),
-    controllerPort: await freePort(),
-    registryPort: await freePort(),
-    registryStorage: 'mem',
+    ...(await testStackOptions('kamf-secure')),
     services: { kafka: true, registry: opts.registry ?? false },
     secure: { tls: opts.tls ?? true, users: opts.users },
     owner: process.pid,
