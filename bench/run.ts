@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only codec|binding|router|startup|a2a|reference] ...`: runs the benchmarks, starting the local
+ * `npm run bench [-- --quick] [--only codec|binding|router|startup|a2a|reference|tracing] ...`: runs the benchmarks, starting the local
  * stack unless KAFKA_BROKERS / SCHEMA_REGISTRY_URL point elsewhere, and writes bench/results/<timestamp>.json, a
  * latency chart beside it, and BENCHMARKS.md. Ratios compare cases within one run; tests never assert timings.
  */
@@ -20,6 +20,7 @@ import { writeBenchmarksMd } from './report.js';
 import { routerBenchmark } from './router.js';
 import { referenceBenchmark } from './reference.js';
 import { startupBenchmark } from './startup.js';
+import { tracingBenchmark, type TracingSummary } from './tracing.js';
 import type { BenchResult } from './stats.js';
 
 const { values } = parseArgs({
@@ -39,7 +40,7 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(
     [
-      'npm run bench -- [--quick] [--only codec|binding|router|startup|a2a|reference] [--repeats R] [--n N] [--concurrency C] [--runs R]',
+      'npm run bench -- [--quick] [--only codec|binding|router|startup|a2a|reference|tracing] [--repeats R] [--n N] [--concurrency C] [--runs R]',
       '  --quick     fewer requests and one repeat (a smoke run; the figures are rough)',
       '  --repeats   repeats of the A2A comparison, cases interleaved (default 3, quick 1)',
       '  --runs      whole-process runs per start-up case (default 15, quick 5)',
@@ -56,6 +57,7 @@ const results: BenchResult[] = [];
 const targets: Target[] = [];
 let a2a: LevelSummary[] | undefined;
 let chart: string | undefined;
+let tracing: TracingSummary | undefined;
 const want = (name: string) => !values.only || values.only.split(',').includes(name);
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -63,7 +65,7 @@ const dir = pkgPath('bench', 'results');
 mkdirSync(dir, { recursive: true });
 
 if (want('codec')) results.push(...codecBenchmarks(Number(values.n ?? (quick ? 10_000 : 50_000))));
-if (['binding', 'router', 'startup', 'a2a', 'reference'].some(want)) {
+if (['binding', 'router', 'startup', 'a2a', 'reference', 'tracing'].some(want)) {
   const config = loadConfig();
   const stack = stackFromConfig(config, consoleProgress());
   const before = stack ? await stack.status() : [];
@@ -91,6 +93,13 @@ if (['binding', 'router', 'startup', 'a2a', 'reference'].some(want)) {
       results.push(...reference.results);
       targets.push(...reference.targets);
     }
+    if (want('tracing')) {
+      // tracing off (no SDK) and on (every span sampled), interleaved rounds of the binding round trip
+      const t = await tracingBenchmark(config, { rounds: quick ? 1 : 5, n: quick ? 500 : 3000, log });
+      results.push(...t.results);
+      targets.push(...t.targets);
+      tracing = t.tracing;
+    }
     if (want('startup')) {
       const startup = await startupBenchmark(config, Number(values.runs ?? (quick ? 5 : 15)));
       results.push(...startup.results);
@@ -107,7 +116,7 @@ for (const r of results) process.stdout.write(`${r.name.padEnd(72)} ${fmt(r.opsP
 for (const t of targets) process.stdout.write(`target: ${t.measure}: ${t.measured ?? 'not measured'} (${t.target}) ${t.met === undefined ? '' : t.met ? 'met' : 'NOT met'}\n`);
 const file = `${dir}/${stamp}.json`;
 const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-const run = { when: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, command, results, targets, ...(a2a ? { a2a } : {}), ...(chart ? { chart } : {}) };
+const run = { when: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, command, results, targets, ...(a2a ? { a2a } : {}), ...(tracing ? { tracing } : {}), ...(chart ? { chart } : {}) };
 writeFileSync(file, JSON.stringify(run, null, 2));
 writeBenchmarksMd(pkgPath('BENCHMARKS.md'), run, relative(pkgPath(), file), quick ? ['A quick run (`--quick`): one repeat and few requests; use the full run for figures to quote.'] : []);
 process.stdout.write(`\nwritten to ${file} and BENCHMARKS.md\n`);
