@@ -46,6 +46,8 @@ export const ATTR = {
   messageId: 'messaging.message.id',
   rpcSystem: 'rpc.system',
   rpcMethod: 'rpc.method',
+  rpcService: 'rpc.service',
+  networkProtocol: 'network.protocol.name',
   genAiOperation: 'gen_ai.operation.name',
   genAiAgentName: 'gen_ai.agent.name',
   genAiToolName: 'gen_ai.tool.name',
@@ -54,6 +56,7 @@ export const ATTR = {
   a2aMethod: 'a2a.method',
   a2aTaskId: 'a2a.task.id',
   a2aSkill: 'a2a.skill.id',
+  a2aBinding: 'a2a.protocol.binding',
   routerSink: 'kamf.router.sink',
   routerStatement: 'kamf.router.statement',
 } as const;

@@ -29,8 +29,10 @@ import type {
 import type { RequestOptions, Transport } from '@a2a-js/sdk/client';
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import type { KafkaClientRuntime } from '../binding/index.js';
+import { endSpan, withSpan } from '../core/telemetry.js';
 import type { AgentTable, ServedAgent } from './agents.js';
 import { gatewayCard, type PublicEndpoints } from './card.js';
+import { startEdgeSpan } from './edge-span.js';
 import { edgeError, gatewayError, type EdgeStyle } from './errors.js';
 import type { GatewayLimits } from './options.js';
 import { scopeOf } from './scope.js';
@@ -63,43 +65,43 @@ export class KafkaRelay implements A2ARequestHandler {
   }
 
   async getAuthenticatedExtendedAgentCard(params: GetExtendedAgentCardRequest, context: ServerCallContext): Promise<AgentCard> {
-    const card = await this.unary(context, (t, o) => t.getExtendedAgentCard(params, o));
+    const card = await this.unary('GetExtendedAgentCard', context, (t, o) => t.getExtendedAgentCard(params, o));
     return gatewayCard(card, this.agentName, this.deps.endpoints, this.atRoot);
   }
   async sendMessage(params: SendMessageRequest, context: ServerCallContext): Promise<Message | Task> {
     const ids = this.messageIds(params);
-    const result = await this.unary(context, (t, o) => t.sendMessage(ids.params, o));
+    const result = await this.unary('SendMessage', context, (t, o) => t.sendMessage(ids.params, o));
     return 'messageId' in result ? result : ids.restoreTask(result);
   }
   async *sendMessageStream(params: SendMessageRequest, context: ServerCallContext): AsyncGenerator<StreamResponse, void, undefined> {
     const ids = this.messageIds(params);
-    for await (const event of this.stream(context, (t, o) => t.sendMessageStream(ids.params, o))) {
+    for await (const event of this.stream('SendStreamingMessage', context, (t, o) => t.sendMessageStream(ids.params, o))) {
       yield event.payload?.$case === 'task' ? { payload: { $case: 'task', value: ids.restoreTask(event.payload.value) } } : event;
     }
   }
   resubscribe(params: SubscribeToTaskRequest, context: ServerCallContext): AsyncGenerator<StreamResponse, void, undefined> {
-    return this.stream(context, (t, o) => t.resubscribeTask(params, o));
+    return this.stream('SubscribeToTask', context, (t, o) => t.resubscribeTask(params, o));
   }
   getTask(params: GetTaskRequest, context: ServerCallContext): Promise<Task> {
-    return this.unary(context, (t, o) => t.getTask(params, o));
+    return this.unary('GetTask', context, (t, o) => t.getTask(params, o));
   }
   cancelTask(params: CancelTaskRequest, context: ServerCallContext): Promise<Task> {
-    return this.unary(context, (t, o) => t.cancelTask(params, o));
+    return this.unary('CancelTask', context, (t, o) => t.cancelTask(params, o));
   }
   listTasks(params: ListTasksRequest, context: ServerCallContext): Promise<ListTasksResponse> {
-    return this.unary(context, (t, o) => t.listTasks(params, o));
+    return this.unary('ListTasks', context, (t, o) => t.listTasks(params, o));
   }
   createTaskPushNotificationConfig(params: TaskPushNotificationConfig, context: ServerCallContext): Promise<TaskPushNotificationConfig> {
-    return this.unary(context, (t, o) => t.createTaskPushNotificationConfig(params, o));
+    return this.unary('CreateTaskPushNotificationConfig', context, (t, o) => t.createTaskPushNotificationConfig(params, o));
   }
   getTaskPushNotificationConfig(params: GetTaskPushNotificationConfigRequest, context: ServerCallContext): Promise<TaskPushNotificationConfig> {
-    return this.unary(context, (t, o) => t.getTaskPushNotificationConfig(params, o));
+    return this.unary('GetTaskPushNotificationConfig', context, (t, o) => t.getTaskPushNotificationConfig(params, o));
   }
   listTaskPushNotificationConfigs(params: ListTaskPushNotificationConfigsRequest, context: ServerCallContext): Promise<ListTaskPushNotificationConfigsResponse> {
-    return this.unary(context, (t, o) => t.listTaskPushNotificationConfig(params, o));
+    return this.unary('ListTaskPushNotificationConfigs', context, (t, o) => t.listTaskPushNotificationConfig(params, o));
   }
   deleteTaskPushNotificationConfig(params: DeleteTaskPushNotificationConfigRequest, context: ServerCallContext): Promise<void> {
-    return this.unary(context, (t, o) => t.deleteTaskPushNotificationConfig(params, o));
+    return this.unary('DeleteTaskPushNotificationConfig', context, (t, o) => t.deleteTaskPushNotificationConfig(params, o));
   }
 
   // ---- plumbing ----------------------------------------------------------------------------------------
@@ -129,14 +131,28 @@ export class KafkaRelay implements A2ARequestHandler {
     return this.deps.runtime.transportTo(agent.topic, agent.card);
   }
 
-  private async unary<T>(context: ServerCallContext, op: (t: Transport, o: RequestOptions) => Promise<T>): Promise<T> {
+  private async unary<T>(method: string, context: ServerCallContext, op: (t: Transport, o: RequestOptions) => Promise<T>): Promise<T> {
+    const sp = serviceParameters(context);
+    const span = startEdgeSpan({ method, agentName: this.agentName, topic: this.deps.agents.get(this.agentName)?.topic ?? '', style: this.style }, sp);
+    let failed: unknown;
+    try {
+      return await withSpan(span, () => this.relayUnary(sp, context, op));
+    } catch (err) {
+      failed = err;
+      throw err;
+    } finally {
+      endSpan(span, failed);
+    }
+  }
+
+  private async relayUnary<T>(sp: Record<string, string>, context: ServerCallContext, op: (t: Transport, o: RequestOptions) => Promise<T>): Promise<T> {
     const agent = this.liveAgent();
     const { stats, limits } = this.deps;
     const timeout = AbortSignal.timeout(limits.requestTimeoutMs);
     const scope = scopeOf(context);
     const signal = scope ? AbortSignal.any([scope.signal, timeout]) : timeout;
     try {
-      const result = await op(this.transport(agent), { signal, serviceParameters: serviceParameters(context) });
+      const result = await op(this.transport(agent), { signal, serviceParameters: sp });
       stats.relayed++;
       return result;
     } catch (err) {
@@ -149,25 +165,36 @@ export class KafkaRelay implements A2ARequestHandler {
     }
   }
 
-  private async *stream(context: ServerCallContext, op: (t: Transport, o: RequestOptions) => AsyncGenerator<StreamResponse, void, undefined>): AsyncGenerator<StreamResponse, void, undefined> {
-    const agent = this.liveAgent();
-    const { stats } = this.deps;
-    const scope = scopeOf(context);
-    stats.openStreams++;
+  private async *stream(method: string, context: ServerCallContext, op: (t: Transport, o: RequestOptions) => AsyncGenerator<StreamResponse, void, undefined>): AsyncGenerator<StreamResponse, void, undefined> {
+    const sp = serviceParameters(context);
+    const span = startEdgeSpan({ method, agentName: this.agentName, topic: this.deps.agents.get(this.agentName)?.topic ?? '', style: this.style }, sp);
+    let failed: unknown;
     try {
-      const options: RequestOptions = { serviceParameters: serviceParameters(context), ...(scope ? { signal: scope.signal } : {}) };
-      for await (const event of op(this.transport(agent), options)) yield event;
-      stats.relayed++;
-    } catch (err) {
-      if (scope?.signal.aborted) {
-        // the caller went away: the binding has dropped the reply sink; there is nobody to tell
-        stats.streamsAbandoned++;
-        return;
+      const agent = this.liveAgent();
+      const { stats } = this.deps;
+      const scope = scopeOf(context);
+      stats.openStreams++;
+      try {
+        const options: RequestOptions = { serviceParameters: sp, ...(scope ? { signal: scope.signal } : {}) };
+        for await (const event of withSpan(span, () => op(this.transport(agent), options))) yield event;
+        stats.relayed++;
+      } catch (err) {
+        if (scope?.signal.aborted) {
+          // the caller went away: the binding has dropped the reply sink; there is nobody to tell
+          stats.streamsAbandoned++;
+          span?.setAttribute('kamf.gateway.abandoned', true);
+          return;
+        }
+        stats.failed++;
+        throw edgeError(err, this.style);
+      } finally {
+        stats.openStreams--;
       }
-      stats.failed++;
-      throw edgeError(err, this.style);
+    } catch (err) {
+      failed = err;
+      throw err;
     } finally {
-      stats.openStreams--;
+      endSpan(span, failed);
     }
   }
 }

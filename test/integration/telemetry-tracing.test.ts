@@ -1,7 +1,8 @@
 /**
  * Trace context through the binding: the caller's send span, the agent's receive span (continued from the request's
  * traceparent header), its executor run, its reply and snapshots; and a second hop when the executor itself calls
- * another agent. Spans are collected with the SDK's in-memory exporter.
+ * another agent; and the HTTP gateway's server span, continued from a caller's `traceparent` header. Spans are
+ * collected with the SDK's in-memory exporter.
  */
 import { randomUUID } from 'node:crypto';
 import type { AgentCard, Message, Task } from '@a2a-js/sdk';
@@ -15,6 +16,8 @@ import { kafkaAgentCard } from '../../src/agent-kit/card.js';
 import { KafkaClientRuntime } from '../../src/binding/client/runtime.js';
 import { connectMesh, type MeshConnection } from '../../src/binding/mesh.js';
 import { KafkaAgentServer } from '../../src/binding/server/server.js';
+import { serveAgent, type RunningAgent } from '../../src/binding/serve.js';
+import { startGateway, type Gateway } from '../../src/gateway/index.js';
 import { ensureTopics } from '../../src/core/admin.js';
 import { agentRequestTopic } from '../../src/core/topics.js';
 import { EchoExecutor } from '../../agents/echo/executor.js';
@@ -153,6 +156,74 @@ describe('trace context through the Kafka binding', () => {
       const kids = childrenOf(spans, parent).filter((s) => s.name === name);
       expect(kids, `${name} under ${parent.name}; spans: ${spans.map((s) => s.name).join(', ')}`).toHaveLength(1);
       parent = kids[0]!;
+    }
+  });
+});
+
+describe('trace context through the HTTP gateway', () => {
+  const gwName = `otel-gw-${suffix}`;
+  const registryTopic = `agent.registry.otel-${suffix}`;
+  let agent: RunningAgent;
+  let gateway: Gateway;
+
+  beforeAll(async () => {
+    const config = testConfig();
+    agent = await serveAgent({ config, mesh, name: gwName, description: 'echo', partitions: 1, heartbeatMs: 500, skills: [{ id: 'echo', name: 'Echo', description: 'echoes' }], executor: new EchoExecutor(), topics: { tasks: tasksTopic, registry: registryTopic, dlq: dlqTopic } });
+    gateway = await startGateway({ config, mesh, port: 0, grpcPort: null, registryTopic });
+    const until = Date.now() + 15_000;
+    while (!gateway.agents.get(gwName)?.live && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+  }, 60_000);
+
+  afterAll(async () => {
+    await gateway?.close();
+    await agent?.stop(2_000);
+  });
+
+  it('a JSON-RPC and an HTTP+JSON call each get a server span under the caller\'s traceparent, parent of the Kafka send', async () => {
+    const base = `${gateway.url}/agents/${gwName}`;
+    const hex = (n: number) => randomUUID().replaceAll('-', '').slice(0, n);
+    const calls = [
+      { binding: 'JSONRPC', url: `${base}/jsonrpc`, body: (text: string) => ({ jsonrpc: '2.0', id: 1, method: 'SendMessage', params: { message: { role: 'ROLE_USER', messageId: randomUUID(), parts: [{ text }] } } }) },
+      { binding: 'HTTP+JSON', url: `${base}/rest/message:send`, body: (text: string) => ({ message: { role: 'ROLE_USER', messageId: randomUUID(), parts: [{ text }] } }) },
+    ].map((c) => ({ ...c, traceId: hex(32), callerSpanId: hex(16) }));
+    const responses = await Promise.all(
+      calls.map((c) =>
+        fetch(c.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'a2a-version': '1.0', traceparent: `00-${c.traceId}-${c.callerSpanId}-01` },
+          body: JSON.stringify(c.body(`via ${c.binding}`)),
+        }),
+      ),
+    );
+    for (const r of responses) expect(r.status, await r.clone().text()).toBeLessThan(300);
+    const bodies = await Promise.all(responses.map((r) => r.text()));
+    expect(bodies[0]).toContain('via JSONRPC');
+    expect(bodies[1]).toContain('via HTTP+JSON');
+
+    const topic = agentRequestTopic(gwName);
+    const all = await tracing.waitFor((s) => calls.every((c) => inTrace(s, c.traceId).some((x) => x.name === `process ${topic}`) && inTrace(s, c.traceId).some((x) => x.name.endsWith('/SendMessage'))));
+    for (const c of calls) {
+      const spans = inTrace(all, c.traceId);
+      const names = spans.map((s) => s.name).join(', ');
+      const edge = named(spans, 'lf.a2a.v1.A2AService/SendMessage');
+      expect(edge, names).toHaveLength(1);
+      expect(edge[0]!.kind).toBe(SpanKind.SERVER);
+      expect(parentOf(edge[0]!)).toBe(c.callerSpanId);
+      expect(edge[0]!.parentSpanContext?.isRemote).toBe(true);
+      expect(edge[0]!.attributes).toMatchObject({
+        'rpc.system': c.binding === 'JSONRPC' ? 'jsonrpc' : 'a2a',
+        'rpc.service': 'lf.a2a.v1.A2AService',
+        'rpc.method': 'SendMessage',
+        'a2a.protocol.binding': c.binding,
+        'gen_ai.agent.name': gwName,
+        'messaging.system': 'kafka',
+        'messaging.destination.name': topic,
+      });
+      const send = childrenOf(spans, edge[0]!).filter((s) => s.name === `send ${topic}`);
+      expect(send, names).toHaveLength(1);
+      expect(send[0]!.kind).toBe(SpanKind.PRODUCER);
+      const process = childrenOf(spans, send[0]!).filter((s) => s.name === `process ${topic}`);
+      expect(process, names).toHaveLength(1);
     }
   });
 });
