@@ -54,6 +54,9 @@ export interface EffectWriterOptions {
 interface Pending {
   records: Array<{ topic: string; message: Message }>;
   bytes: number;
+  /** Set for a record written with `writeLatest` while it waits in the queue: a later version replaces it. */
+  slot?: string;
+  written?: Promise<void>;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -65,11 +68,13 @@ export class EffectWriter {
   private queue: Pending[] = [];
   private inFlight = false;
   private scheduled = false;
+  /** Queued `writeLatest` records by topic and key, until a batch takes them. */
+  private readonly latest = new Map<string, Pending>();
   /** Topics this producer has written to: when one disappears its metadata goes bad and the producer is replaced. */
   private readonly used = new Set<string>();
   private readonly known: TopicDirectory;
   readonly maxRecordBytes: number;
-  readonly stats = { batches: 0, retries: 0, refused: 0, replaced: 0 };
+  readonly stats = { batches: 0, retries: 0, refused: 0, replaced: 0, superseded: 0 };
 
   constructor(private readonly opts: EffectWriterOptions) {
     this.maxRecordBytes = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
@@ -89,6 +94,24 @@ export class EffectWriter {
   /** Writes one record; resolves once Kafka has it (acks=all). Rejects with UndeliverableError, or at stop. */
   write(topic: string, message: Message): Promise<void> {
     return this.writeAll([{ topic, message }]);
+  }
+
+  /**
+   * Writes the latest version of a keyed record (a task snapshot): while an earlier version of the same key still
+   * waits in the queue, the new one takes its place instead of queuing behind it, so a short task's snapshots of
+   * one event-loop turn reach the topic as one record. `superseded` is true when it replaced a queued version
+   * (both callers then share one write). A compacted topic keeps only the latest per key anyway.
+   */
+  writeLatest(topic: string, key: string, message: Message): { written: Promise<void>; superseded: boolean } {
+    const slot = `${topic}\u0000${key}`;
+    const queued = this.latest.get(slot);
+    if (queued) {
+      queued.bytes = this.checkSize(topic, message);
+      queued.records[0] = { topic, message };
+      this.stats.superseded++;
+      return { written: queued.written!, superseded: true };
+    }
+    return { written: this.enqueue([{ topic, message }], undefined, slot), superseded: false };
   }
 
   /** Throws UndeliverableError when `topic` is not a legal name or (for checked topics) does not exist. */
@@ -122,14 +145,20 @@ export class EffectWriter {
    * `queued` is called once the records hold their place in the writer's order (before they are written): a caller
    * that only needs order, not the write itself, can go on preparing the next records.
    */
-  async writeAll(records: Array<{ topic: string; message: Message }>, queued?: () => void): Promise<void> {
+  writeAll(records: Array<{ topic: string; message: Message }>, queued?: () => void): Promise<void> {
+    return this.enqueue(records, queued);
+  }
+
+  private async enqueue(records: Array<{ topic: string; message: Message }>, queued?: () => void, slot?: string): Promise<void> {
     let bytes = 0;
     for (const { topic, message } of records) {
       bytes += this.checkSize(topic, message);
       await this.checkDestination(topic);
     }
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ records, bytes, resolve, reject });
+    let pending!: Pending;
+    const written = new Promise<void>((resolve, reject) => {
+      pending = { records, bytes, resolve, reject, ...(slot ? { slot } : {}) };
+      this.queue.push(pending);
       queued?.();
       if (!this.inFlight && !this.scheduled) {
         // linger for the rest of this turn of the event loop: a request's snapshots and its reply are queued within
@@ -141,6 +170,11 @@ export class EffectWriter {
         });
       }
     });
+    if (slot) {
+      pending.written = written;
+      this.latest.set(slot, pending);
+    }
+    return written;
   }
 
   /** The next batch: arrival order, at most `maxRecordBytes` per topic (a partition's records travel as one batch). */
@@ -152,6 +186,7 @@ export class EffectWriter {
       const fits = next.records.every(({ topic, message }) => (perTopic.get(topic) ?? 0) + recordBytes(message) <= this.maxRecordBytes);
       if (!fits && batch.length > 0) break;
       this.queue.shift();
+      if (next.slot) this.latest.delete(next.slot);
       batch.push(next);
       for (const { topic, message } of next.records) perTopic.set(topic, (perTopic.get(topic) ?? 0) + recordBytes(message));
     }

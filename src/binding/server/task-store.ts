@@ -4,8 +4,8 @@
  * Each instance keeps an in-memory view of the whole topic (like a Kafka Streams global table), compact (Avro
  * bodies, see compact-tasks.ts) and scoped, filtered and paged the way the SDK's InMemoryTaskStore does it.
  * `save` applies the snapshot locally at once (read-your-writes) and queues it on the server's effect writer
- * without waiting (write-behind): the SDK's handler moves on, the snapshots of a request coalesce with its reply
- * into one or two produce requests, and the writer's order puts every snapshot on the wire before the reply that
+ * without waiting (write-behind): the SDK's handler moves on, a task's snapshot still queued is replaced by its
+ * successor, the snapshots of a request coalesce with its reply into one or two produce requests, and the writer's order puts every snapshot on the wire before the reply that
  * follows it. `settled(context)` is the one barrier: the request's offset moves only once its snapshots are
  * written. Snapshots from other instances arrive through the consumer. Snapshots carry `savedAt`, made strictly increasing per task, so an
  * instance never regresses a task to an older snapshot that arrives late.
@@ -285,11 +285,15 @@ export class KafkaTaskStore implements TaskStore {
       value = await this.opts.codec.encodeTaskSnapshot(this.topic, snap);
     }
     const key = this.keyOf(task.id);
-    const written = writer.write(this.topic, { key, value, headers });
+    // a snapshot still waiting in the writer's queue is replaced by this one: a short task's submitted, working and
+    // completed snapshots of one turn go out as one record (the topic is compacted to the latest anyway)
+    const { written, superseded } = writer.writeLatest(this.topic, key, { key, value, headers });
     if (span) written.then(() => endSpan(span), (err: unknown) => endSpan(span, err));
-    this.echoes.set(key, (this.echoes.get(key) ?? 0) + 1);
-    // a write that fails is never read back: do not let its count hide a later snapshot of another writer
-    written.catch(() => this.ownEcho({ key: Buffer.from(key), headers: { [HEADERS.writer]: this.instanceId } }));
+    if (!superseded) {
+      this.echoes.set(key, (this.echoes.get(key) ?? 0) + 1);
+      // a write that fails is never read back: do not let its count hide a later snapshot of another writer
+      written.catch(() => this.ownEcho({ key: Buffer.from(key), headers: { [HEADERS.writer]: this.instanceId } }));
+    }
     const before = this.unwritten.get(context);
     const all = before ? Promise.all([before, written]).then(() => undefined) : written;
     all.catch(() => {}); // surfaced by settled(): a write that fails is the request's failure, not the process's
