@@ -6,3 +6,4 @@ export { ensureTopics } from './admin.js';
 export { PartitionOffsets } from './offsets.js';
 export * from './paths.js';
 export * from './telemetry.js';
+export * from './telemetry-callbacks.js';

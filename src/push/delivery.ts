@@ -15,8 +15,10 @@ import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { A2ACodec } from '../codec/index.js';
 import { ensureTopics } from '../core/admin.js';
 import { KamfError } from '../core/errors.js';
+import { logLine, metricsOn } from '../core/telemetry.js';
 import { TOPICS } from '../core/topics.js';
 import type { KafkaPushConfigStore, PushConfigEntry } from './config-store.js';
+import { PushMetrics } from './metrics.js';
 import type { WebhookPolicy } from './policy.js';
 import { postWebhook, type PostOutcome } from './post.js';
 
@@ -85,6 +87,7 @@ export class PushDelivery {
   private producer?: Producer;
   private timer?: NodeJS.Timeout;
   private stopping = false;
+  private metrics?: PushMetrics;
   private readonly tasksTopic: string;
   readonly dlqTopic: string;
   readonly deliveriesTopic: string;
@@ -94,7 +97,7 @@ export class PushDelivery {
     this.tasksTopic = opts.tasksTopic ?? TOPICS.tasks.name;
     this.dlqTopic = opts.dlqTopic ?? PUSH_DLQ_TOPIC;
     this.deliveriesTopic = opts.deliveriesTopic ?? PUSH_DELIVERIES_TOPIC;
-    this.log = opts.log ?? ((line) => process.stderr.write(`kamf push ${opts.agentName}: ${line}\n`));
+    this.log = opts.log ?? ((line) => process.stderr.write(logLine(`push ${opts.agentName}`, line)));
   }
 
   get groupId(): string {
@@ -106,6 +109,7 @@ export class PushDelivery {
       { name: this.dlqTopic, partitions: 1, compacted: false },
       { name: this.deliveriesTopic, partitions: 1, compacted: false },
     ]);
+    if (metricsOn() && !this.metrics) this.metrics = new PushMetrics({ agent: this.opts.agentName, open: () => this.openDeliveries(), lanes: () => this.lanes.size });
     this.producer = this.opts.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
     this.consumer = this.opts.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: 50, sessionTimeout: 10_000, heartbeatInterval: 1000 });
@@ -132,8 +136,15 @@ export class PushDelivery {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
+    this.metrics?.stop();
     await this.consumer?.disconnect().catch(() => {});
     await this.producer?.disconnect().catch(() => {});
+  }
+
+  private openDeliveries(): number {
+    let n = 0;
+    for (const pending of this.open.values()) for (const left of pending.values()) n += left;
+    return n;
   }
 
   /** Offsets whose deliveries are all finished, committed (what a crash would redeliver is only the rest). */
@@ -222,9 +233,11 @@ export class PushDelivery {
     const base = this.opts.backoffMs ?? 250;
     let outcome: PostOutcome = { ok: false, error: 'not attempted' };
     let attempt = 0;
+    const started = performance.now();
     while (attempt < max) {
       attempt++;
       outcome = await postWebhook(entry.config.url, body, this.headersFor(entry, deliveryId, contentType, attempt), this.opts.policy ?? {}, this.opts.timeoutMs ?? 10_000);
+      this.metrics?.attempt(outcome.ok);
       if (outcome.ok || outcome.permanent) break;
       this.stats.failedAttempts++;
       if (attempt < max) {
@@ -232,6 +245,7 @@ export class PushDelivery {
         await new Promise((r) => setTimeout(r, Math.min(base * 2 ** (attempt - 1), this.opts.maxBackoffMs ?? 30_000)));
       }
     }
+    this.metrics?.finished(outcome.ok ? 'delivered' : 'dead_lettered', performance.now() - started);
     const record: DeliveryRecord = {
       deliveryId,
       agent: entry.agent,

@@ -3,6 +3,7 @@
  * topic; real webhooks on 127.0.0.1 receive the POSTs. Configs created through one instance are read and used by
  * the other; every snapshot of a task arrives in order; failures are retried; a dead webhook ends in the push DLQ
  * while another task's webhook keeps receiving; a host outside the allow list is refused when the config is created.
+ * The stage's OpenTelemetry metrics (read with an in-process reader) count the same attempts and deliveries.
  */
 import { randomUUID } from 'node:crypto';
 import type { AgentCard, Task, TaskPushNotificationConfig } from '@a2a-js/sdk';
@@ -19,6 +20,7 @@ import { pkgPath } from '../../src/core/paths.js';
 import { deadLetters, deliveryStatus, kafkaPush, replayDeadLetter, type DeliveryRecord, type KafkaPush, type WebhookStatus } from '../../src/push/index.js';
 import { SlowExecutor } from '../../agents/slow/executor.js';
 import { testConfig, testEndpoints } from '../support/infra.js';
+import { startTestMetrics, type TestMetrics } from '../support/otel.js';
 import { startReceiver, until, type Receiver } from '../support/webhook-receiver.js';
 
 const suffix = randomUUID().slice(0, 6);
@@ -35,8 +37,11 @@ let rt: KafkaClientRuntime;
 const servers: KafkaAgentServer[] = [];
 const pushes: KafkaPush[] = [];
 const receivers: Receiver[] = [];
+let meters: TestMetrics;
 
 beforeAll(async () => {
+  // before the delivery stages start: they make their instruments then
+  meters = startTestMetrics();
   mesh = connectMesh(testConfig());
   await ensureTopics(mesh.kafka, [
     { name: topicA, partitions: 1, compacted: false },
@@ -74,6 +79,7 @@ afterAll(async () => {
   for (const s of servers) await s.stop(2000);
   for (const p of pushes) await p.stop();
   for (const r of receivers) await r.close();
+  await meters?.shutdown();
 });
 
 const via = (topic: string) => rt.transportTo(topic, card);
@@ -174,6 +180,15 @@ describe('push notifications on Kafka', () => {
 
   it('a receiver that fails its first 3 calls still gets every update of the task, in order, each once acknowledged', async () => {
     const hook = await receiver({ failFirst: 3 });
+    const agent = { 'gen_ai.agent.name': name };
+    const counts = async () => ({
+      ok: await meters.sum('kamf.push.attempts', { ...agent, 'kamf.outcome': 'ok' }),
+      failed: await meters.sum('kamf.push.attempts', { ...agent, 'kamf.outcome': 'failed' }),
+      delivered: await meters.sum('kamf.push.deliveries', { ...agent, 'kamf.outcome': 'delivered' }),
+      deadLettered: await meters.sum('kamf.push.deliveries', { ...agent, 'kamf.outcome': 'dead_lettered' }),
+      timed: await meters.sum('kamf.push.delivery.duration', { ...agent, 'kamf.outcome': 'delivered' }),
+    });
+    const before = await counts();
     const task = await startWork(topicB, 300, hookConfig(hook.url));
     await until(() => hook.delivered().some((h) => h.body.task?.status?.state === 'TASK_STATE_COMPLETED'), 30_000, 'completed delivery');
     const snapshots = await snapshotsOf(task.id);
@@ -187,6 +202,16 @@ describe('push notifications on Kafka', () => {
     expect(hook.hits.filter((h) => h.answered === 503)).toHaveLength(3);
     expect(stateOf(delivered.at(-1)!.body.task as Task)).toBe('TASK_STATE_COMPLETED');
     expect(delivered[0]!.attempt).toBe(4); // the first update took the three failures, retried with the same id
+
+    // the metrics count what the receiver saw: each POST an attempt, each snapshot one delivery with its duration
+    // a delivery is counted just after its POST is answered
+    let after = await counts();
+    for (const end = Date.now() + 10_000; after.delivered - before.delivered < snapshots && Date.now() < end; after = await counts()) await new Promise((r) => setTimeout(r, 50));
+    expect(after.delivered - before.delivered).toBe(snapshots);
+    expect(after.timed - before.timed).toBe(snapshots);
+    expect(after.ok - before.ok).toBe(delivered.length);
+    expect(after.failed - before.failed).toBe(3);
+    expect(after.deadLettered - before.deadLettered).toBe(0);
   }, 60_000);
 
   it('a webhook that never answers ends in the push DLQ with the reason; another task keeps receiving meanwhile', async () => {
@@ -241,5 +266,13 @@ describe('push notifications on Kafka', () => {
     await expect(http).rejects.toThrow(/https is required/);
     const listed = await via(topicA).listTaskPushNotificationConfig({ tenant: '', taskId: task.id, pageSize: 0, pageToken: '' });
     expect(listed.configs).toHaveLength(0);
+  }, 30_000);
+
+  it('a stopped delivery stage reports no gauges (its collection callbacks are removed)', async () => {
+    const ours = async (metric: string) => (await meters.points(metric, 'delta')).filter((p) => p.attributes['gen_ai.agent.name'] === name);
+    expect((await ours('kamf.push.lanes')).length).toBeGreaterThan(0);
+    for (const p of pushes) await p.stop();
+    expect(await ours('kamf.push.lanes')).toEqual([]);
+    expect(await ours('kamf.push.deliveries.open')).toEqual([]);
   }, 30_000);
 });
