@@ -8,9 +8,10 @@
  *
  * Environment: KAFKA_BROKERS / SCHEMA_REGISTRY_URL (else the local stack, which must be up: `kamf infra up`),
  * any ${PLACEHOLDER} of the file, KAMF_ROUTER_ENGINE (rxjs | flink), KAMF_ROUTER_MAX_IN_FLIGHT,
- * KAMF_ROUTER_STATS_MS (print a `stats {json}` line to stdout that often; 0 = never), KAMF_DLQ_TOPIC.
+ * KAMF_ROUTER_STATS_MS (print a `stats {json}` line to stdout that often; 0 = never), KAMF_DLQ_TOPIC,
+ * KAMF_LOG_FORMAT=json (log lines on stderr as JSON).
  */
-import { loadConfig, pkgPath } from '../src/core/index.js';
+import { jsonLogLine, loadConfig, pkgPath } from '../src/core/index.js';
 import { consoleProgress } from '../src/infra/index.js';
 import { startRouter, type RouterEngine } from '../src/router/index.js';
 
@@ -20,13 +21,14 @@ const engine = ((engineFlag >= 0 ? args.splice(engineFlag, 2)[1] : undefined) ??
 if (engine !== 'rxjs' && engine !== 'flink') throw new Error(`unknown engine ${engine} (rxjs or flink)`);
 const file = args[0] ?? pkgPath('flink-sql', 'routing.sql');
 const statsMs = Number(process.env.KAMF_ROUTER_STATS_MS ?? 0);
-const log = (line: string) => process.stderr.write(`[router] ${line}\n`);
+// KAMF_LOG_FORMAT=json: JSON lines with the active trace ids; else the readable `[router] ...`
+const log = (line: string) => process.stderr.write(jsonLogLine('router', line) ?? `[router] ${line}\n`);
 
 const router = await startRouter({
   file,
   engine,
   config: loadConfig(),
-  progress: consoleProgress((l) => process.stderr.write(`${l}\n`)),
+  progress: consoleProgress((l) => process.stderr.write(jsonLogLine('router', l) ?? `${l}\n`)),
   log,
   rxjs: {
     ...(process.env.KAMF_ROUTER_MAX_IN_FLIGHT ? { maxInFlight: Number(process.env.KAMF_ROUTER_MAX_IN_FLIGHT) } : {}),

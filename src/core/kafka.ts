@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions, type logCreator } from 'kafkajs';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { KamfConfig } from './config.js';
+import { jsonLogLine } from './telemetry.js';
 
 /** Where the cluster and registry actually are, after deciding local vs external. */
 export interface Endpoints {
@@ -65,9 +66,13 @@ const quietLogCreator: logCreator = () => {
     if (effective > threshold) return;
     // one readable line; the stack only when debugging (the caller's own error tells what failed)
     const { message, stack, timestamp: _t, logger: _l, ...rest } = log as Record<string, unknown>;
+    const shown = effective === level ? label : 'DEBUG';
+    const withStack = threshold >= logLevel.DEBUG && typeof stack === 'string';
+    // KAMF_LOG_FORMAT=json: one JSON object per entry, its facts as fields, the active span's ids beside them
+    const json = jsonLogLine('kafkajs', String(message ?? ''), process.env, { level: shown, namespace, ...rest, ...(withStack ? { stack } : {}) });
+    if (json) return void process.stderr.write(json);
     const facts = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
-    const tail = threshold >= logLevel.DEBUG && typeof stack === 'string' ? `\n${stack}` : '';
-    process.stderr.write(`kafkajs ${effective === level ? label : 'DEBUG'} ${namespace}: ${String(message ?? '')}${facts ? ` (${facts})` : ''}${tail}\n`);
+    process.stderr.write(`kafkajs ${shown} ${namespace}: ${String(message ?? '')}${facts ? ` (${facts})` : ''}${withStack ? `\n${stack}` : ''}\n`);
   };
 };
 

@@ -167,12 +167,15 @@ export function logLine(component: string, line: string, env: NodeJS.ProcessEnv 
   return jsonLogLine(`kamf ${component}`, line, env) ?? `kamf ${component}: ${line}\n`;
 }
 
-/** The JSON form of a log line when KAMF_LOG_FORMAT=json, else undefined (the caller keeps its own readable form). */
-export function jsonLogLine(component: string, line: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+/**
+ * The JSON form of a log line when KAMF_LOG_FORMAT=json, else undefined (the caller keeps its own readable form).
+ * `fields` adds facts of the entry (level, namespace, broker, ...); the standard keys win over them.
+ */
+export function jsonLogLine(component: string, line: string, env: NodeJS.ProcessEnv = process.env, fields?: Readonly<Record<string, unknown>>): string | undefined {
   if (env.KAMF_LOG_FORMAT !== 'json') return undefined;
   const sc = trace.getSpan(context.active())?.spanContext();
   const ids = sc && trace.isSpanContextValid(sc) ? { trace_id: sc.traceId, span_id: sc.spanId } : {};
-  return `${JSON.stringify({ time: new Date().toISOString(), component, msg: line, ...ids })}\n`;
+  return `${JSON.stringify({ ...fields, time: new Date().toISOString(), component, msg: line, ...ids })}\n`;
 }
 
 /**
