@@ -46,6 +46,11 @@ export class A2ACodec {
     return this.serde.encode(valueSubject(topic), recordType, toAvro(recordType, value));
   }
 
+  /** Already mapped Avro value (see `toAvro`) → framed Avro: for callers that reuse one mapping twice. */
+  encodeMapped(topic: string, recordType: RecordTypeName, avroValue: unknown): Promise<Buffer> {
+    return this.serde.encode(valueSubject(topic), recordType, avroValue);
+  }
+
   /** Framed Avro → SDK value, checked to be a `recordType` record. */
   async decode<K extends RecordTypeName>(recordType: K, buf: Buffer): Promise<SdkTypes[K]> {
     const d = await this.serde.decode(buf);

@@ -9,11 +9,17 @@
 import type { ListTasksRequest, ListTasksResponse, Task } from '@a2a-js/sdk';
 import { decodeBody, encodeBody, fromAvro, getRecordType, toAvro } from '../../codec/index.js';
 
-interface Entry {
+/** The fields a task is found, filtered and ordered by. */
+export interface TaskIndex {
   id: string;
   contextId: string;
   state: number;
   timestamp: string;
+}
+
+export const indexOf = (task: Task): TaskIndex => ({ id: task.id, contextId: task.contextId, state: task.status?.state ?? 0, timestamp: task.status?.timestamp ?? '' });
+
+interface Entry extends TaskIndex {
   body: Buffer;
 }
 
@@ -27,16 +33,15 @@ export class CompactTaskView {
   }
 
   put(task: Task, tenant: string | undefined, owner: string): void {
+    this.putBody(indexOf(task), encodeBody('Task', toAvro('Task', task)), tenant, owner);
+  }
+
+  /** `put` with the task's Avro body already encoded (`encodeBody('Task', ...)`). */
+  putBody(index: TaskIndex, body: Buffer, tenant: string | undefined, owner: string): void {
     const key = CompactTaskView.scope(tenant, owner);
     let bucket = this.scopes.get(key);
     if (!bucket) this.scopes.set(key, (bucket = new Map()));
-    bucket.set(task.id, {
-      id: task.id,
-      contextId: task.contextId,
-      state: task.status?.state ?? 0,
-      timestamp: task.status?.timestamp ?? '',
-      body: encodeBody('Task', toAvro('Task', task)),
-    });
+    bucket.set(index.id, { ...index, body });
   }
 
   get(taskId: string, tenant: string | undefined, owner: string): Task | undefined {
@@ -78,9 +83,12 @@ export class CompactTaskView {
   }
 }
 
-function decode(e: Entry): Task {
+function decode(e: Pick<Entry, 'body'>): Task {
   return fromAvro('Task', decodeBody(getRecordType('Task'), e.body));
 }
+
+/** A fresh Task from a body `putBody` took. */
+export const taskOfBody = (body: Buffer): Task => decode({ body });
 
 const encodeToken = (timestamp: string, id: string) => Buffer.from(JSON.stringify({ timestamp, id })).toString('base64url');
 

@@ -17,11 +17,12 @@ import { ServerCallContext, type TaskStore } from '@a2a-js/sdk/server';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { A2ACodec } from '../../codec/index.js';
 import type { TaskSnapshot } from '../../codec/mapping/envelopes.js';
+import { encodeBody, taskSnapshotAroundAvro, toAvro } from '../../codec/index.js';
 import { KamfError } from '../../core/errors.js';
 import { TOPICS } from '../../core/topics.js';
 import { HEADERS, readHeaders } from '../protocol.js';
 import { ATTR, SpanKind, endSpan, startSpan, traceHeaders, tracingOn } from '../../core/telemetry.js';
-import { CompactTaskView } from './compact-tasks.js';
+import { CompactTaskView, indexOf, taskOfBody } from './compact-tasks.js';
 import { EffectWriter } from './effects.js';
 import { withinBudget } from './sizes.js';
 
@@ -116,10 +117,9 @@ export class KafkaTaskStore implements TaskStore {
       await this.writer.start();
     }
     // membership of this group is how other instances tell whether this one is alive (`isAlive`): same session
-    // timeout as the request consumers, so a dead instance leaves both at about the same time. minBytes: under light
-    // load the topic holds mostly this instance's own snapshots (skipped), so fetch them in 50 ms batches rather than
-    // waking per record; other instances' snapshots are then seen within 50 ms instead of at once
-    this.consumer = this.opts.kafka.consumer({ groupId: `kamf-taskstore-${this.instanceId}`, minBytes: 256 * 1024, maxWaitTimeInMs: 50, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    // timeout as the request consumers, so a dead instance leaves both at about the same time. No minBytes batching:
+    // a caller that starts a task on one instance and asks another about it at once expects it to be known there
+    this.consumer = this.opts.kafka.consumer({ groupId: `kamf-taskstore-${this.instanceId}`, maxWaitTimeInMs: 50, sessionTimeout: 10_000, heartbeatInterval: 1000 });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
     // never commit: every start must read the whole topic, even with a reused instance id
@@ -258,35 +258,60 @@ export class KafkaTaskStore implements TaskStore {
   }
 
   private apply(snap: TaskSnapshot, remote: boolean): boolean {
-    const id = snap.task.id;
-    if ((this.savedAt.get(id) ?? -1) >= snap.savedAt) return false;
-    this.savedAt.set(id, snap.savedAt);
+    if (!this.advance(snap.task.id, snap.savedAt)) return false;
     const owner = snap.owner ?? 'unknown';
     this.view.put(snap.task, snap.tenant, owner);
-    for (const m of snap.task.history ?? []) {
+    this.index(snap.task, snap.savedAt, owner, snap.tenant);
+    this.emit(() => snap.task, owner, remote, snap.tenant);
+    return true;
+  }
+
+  /** False when the store already holds this task at `savedAt` or later (a late or repeated snapshot). */
+  private advance(taskId: string, savedAt: number): boolean {
+    if ((this.savedAt.get(taskId) ?? -1) >= savedAt) return false;
+    this.savedAt.set(taskId, savedAt);
+    return true;
+  }
+
+  /** Remembers which task each user message went into (redelivered requests are answered from it). */
+  private index(task: Pick<Task, 'id' | 'history'>, savedAt: number, owner: string, tenant: string | undefined): void {
+    for (const m of task.history ?? []) {
       if (m.role === 1 /* ROLE_USER */ && m.messageId && !this.byMessageId.has(m.messageId)) {
-        this.byMessageId.set(m.messageId, { taskId: id, owner, firstSeenAt: snap.savedAt, ...(snap.tenant ? { tenant: snap.tenant } : {}) });
+        this.byMessageId.set(m.messageId, { taskId: task.id, owner, firstSeenAt: savedAt, ...(tenant ? { tenant } : {}) });
       }
     }
-    this.events.emit('update', { task: snap.task, owner, remote, ...(snap.tenant ? { tenant: snap.tenant } : {}) } satisfies TaskUpdate);
-    return true;
+  }
+
+  /** Tells listeners; the task object is made only when someone listens. */
+  private emit(task: () => Task, owner: string, remote: boolean, tenant: string | undefined): void {
+    if (this.events.listenerCount('update') === 0) return;
+    this.events.emit('update', { task: task(), owner, remote, ...(tenant ? { tenant } : {}) } satisfies TaskUpdate);
   }
 
   async save(task: Task, context: ServerCallContext): Promise<void> {
     const writer = this.writer;
     if (!writer) throw new KamfError('A2A_TASK_STORE_NOT_STARTED', 'KafkaTaskStore.save before start()', { details: { topic: this.topic } });
-    const savedAt = Math.max(Date.now(), (this.savedAt.get(task.id) ?? 0) + 1);
-    let snap: TaskSnapshot = { task: structuredClone(task), owner: ownerOf(context), savedAt, ...(context.tenant ? { tenant: context.tenant } : {}) };
-    let value = await this.opts.codec.encodeTaskSnapshot(this.topic, snap);
+    const id = task.id;
+    const savedAt = Math.max(Date.now(), (this.savedAt.get(id) ?? 0) + 1);
+    const owner = ownerOf(context);
+    const head = { owner, savedAt, ...(context.tenant ? { tenant: context.tenant } : {}) };
+    // mapped and encoded before the first await, once for the record and once for the view: the SDK changes `task`
+    // in place after save returns, and a mapping costs less than the structuredClone it replaces
+    let avroTask = toAvro('Task', task) as Record<string, unknown>;
+    let body = encodeBody('Task', avroTask);
+    const indexed = indexOf(task);
+    const userMessages = { id, history: task.history?.filter((m) => m.role === 1) ?? [] };
+    let value = await this.opts.codec.encodeMapped(this.topic, 'TaskSnapshot', taskSnapshotAroundAvro(head, avroTask));
     // the snapshot's span is a child of the executor run that saved it, and its record carries that context
-    const span = tracingOn() ? startSpan(`send ${this.topic}`, SpanKind.PRODUCER, { [ATTR.messagingSystem]: 'kafka', [ATTR.operationType]: 'send', [ATTR.operationName]: 'snapshot', [ATTR.destination]: this.topic, [ATTR.a2aTaskId]: task.id }) : undefined;
+    const span = tracingOn() ? startSpan(`send ${this.topic}`, SpanKind.PRODUCER, { [ATTR.messagingSystem]: 'kafka', [ATTR.operationType]: 'send', [ATTR.operationName]: 'snapshot', [ATTR.destination]: this.topic, [ATTR.a2aTaskId]: id }) : undefined;
     const headers: Record<string, string> = span ? { [HEADERS.writer]: this.instanceId, ...traceHeaders(span) } : { [HEADERS.writer]: this.instanceId };
     if (value.length > writer.maxRecordBytes / 2) {
       // a snapshot must fit in one record: the stream carried large artifacts whole, the store keeps what fits
-      snap = { ...snap, task: withinBudget(snap.task, Math.floor(writer.maxRecordBytes / 4)) };
-      value = await this.opts.codec.encodeTaskSnapshot(this.topic, snap);
+      avroTask = toAvro('Task', withinBudget(taskOfBody(body), Math.floor(writer.maxRecordBytes / 4))) as Record<string, unknown>;
+      body = encodeBody('Task', avroTask);
+      value = await this.opts.codec.encodeMapped(this.topic, 'TaskSnapshot', taskSnapshotAroundAvro(head, avroTask));
     }
-    const key = this.keyOf(task.id);
+    const key = this.keyOf(id);
     // a snapshot still waiting in the writer's queue is replaced by this one: a short task's submitted, working and
     // completed snapshots of one turn go out as one record (the topic is compacted to the latest anyway)
     const { written, superseded } = writer.writeLatest(this.topic, key, { key, value, headers });
@@ -300,7 +325,12 @@ export class KafkaTaskStore implements TaskStore {
     const all = before ? Promise.all([before, written]).then(() => undefined) : written;
     all.catch(() => {}); // surfaced by settled(): a write that fails is the request's failure, not the process's
     this.unwritten.set(context, all);
-    if (this.apply(snap, false)) this.writerOf.set(task.id, this.instanceId);
+    if (this.advance(id, savedAt)) {
+      this.view.putBody(indexed, body, context.tenant, owner);
+      this.index(userMessages, savedAt, owner, context.tenant);
+      this.emit(() => taskOfBody(body), owner, false, context.tenant);
+      this.writerOf.set(id, this.instanceId);
+    }
   }
 
   /**

@@ -349,12 +349,12 @@ export function a2aResponseFromAvro(a: R, path = 'A2AResponse'): A2AResponse {
 
 export function taskSnapshotToAvro(x: TaskSnapshot, path = 'TaskSnapshot'): R {
   if (x.task === undefined || x.task === null) throw mappingError(`${path}.task`, 'task is required');
-  return {
-    tenant: x.tenant ?? null,
-    owner: x.owner ?? null,
-    savedAt: long(`${path}.savedAt`, x.savedAt),
-    task: taskToAvro(x.task, `${path}.task`),
-  };
+  return taskSnapshotAroundAvro(x, taskToAvro(x.task, `${path}.task`) as unknown as R, path);
+}
+
+/** The snapshot's Avro record around a task already mapped with `toAvro('Task', ...)`. */
+export function taskSnapshotAroundAvro(x: Omit<TaskSnapshot, 'task'>, avroTask: R, path = 'TaskSnapshot'): R {
+  return { tenant: x.tenant ?? null, owner: x.owner ?? null, savedAt: long(`${path}.savedAt`, x.savedAt), task: avroTask };
 }
 
 export function taskSnapshotFromAvro(a: R, path = 'TaskSnapshot'): TaskSnapshot {

@@ -59,7 +59,7 @@ import {
 import type { AvroRecord } from './util.js';
 
 export type * from './envelopes.js';
-export { PARAMS_FIELD_OF } from './envelopes.js';
+export { PARAMS_FIELD_OF, taskSnapshotAroundAvro } from './envelopes.js';
 
 /** The TypeScript (SDK-side) type of each top-level record. */
 export interface SdkTypes {
