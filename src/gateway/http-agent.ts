@@ -30,6 +30,7 @@ import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import { connectMesh, kafkaAgentCard, serveAgent, type MeshConnection, type RunningAgent } from '../binding/index.js';
 import type { KamfConfig } from '../core/config.js';
 import { KamfError } from '../core/errors.js';
+import { injectTraceHeaders } from '../core/telemetry.js';
 import { serviceParameters } from './service-params.js';
 
 /** Every operation of the SDK's request handler, answered by the HTTP agent through the SDK's client. */
@@ -43,6 +44,8 @@ export class HttpAgentRelay implements A2ARequestHandler {
     // the caller's service parameters (A2A-Extensions, authorization...) travel on to the agent; the SDK's client
     // adds its own A2A-Version, so the caller's (already validated against this card) is not sent twice
     const { 'a2a-version': _version, ...params } = serviceParameters(context);
+    // with tracing on, the HTTP call is a child of the span handling the Kafka request, not of the caller's send
+    injectTraceHeaders(params);
     return { serviceParameters: params };
   }
 

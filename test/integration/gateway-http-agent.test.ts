@@ -1,12 +1,14 @@
 /**
  * An HTTP-only A2A agent (the SDK's own Express server, no Kafka in it) joins the mesh through the bridge, and a
  * Kafka caller reaches it through the same client API as any KAMF agent: card from agent.registry, the SDK's Client
- * over the Kafka binding, every call relayed over real HTTP to the agent.
+ * over the Kafka binding, every call relayed over real HTTP to the agent; with tracing on, the HTTP call carries the
+ * trace context of the bridge's span that handles the Kafka request.
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AgentCard, Message, StreamResponse, Task } from '@a2a-js/sdk';
+import { trace } from '@opentelemetry/api';
 import { DefaultRequestHandler, InMemoryTaskStore } from '@a2a-js/sdk/server';
 import { UserBuilder, agentCardHandler, jsonRpcHandler } from '@a2a-js/sdk/server/express';
 import express from 'express';
@@ -17,12 +19,16 @@ import { AgentDirectory, KafkaClientRuntime, connectMesh, type MeshConnection, t
 import { ensureTopics } from '../../src/core/index.js';
 import { bridgeHttpAgent } from '../../src/gateway/index.js';
 import { testConfig } from '../support/infra.js';
+import { idOf, startTestTracing, traceOf, type TestTracing } from '../support/otel.js';
 
 const id = randomUUID().slice(0, 8);
 const topics = { tasks: `test.http-bridge.tasks.${id}`, registry: `test.http-bridge.registry.${id}`, dlq: `test.http-bridge.dlq.${id}` };
 const executor = new EchoExecutor();
 let server: Server;
 let httpCalls = 0;
+/** The traceparent of every call that reached the HTTP agent. */
+const inboundTraceparents: Array<string | undefined> = [];
+let tracing: TestTracing;
 let bridge: RunningAgent;
 let mesh: MeshConnection;
 let directory: AgentDirectory;
@@ -41,6 +47,7 @@ const message = (text: string, extra: Partial<Message> = {}): Message => ({
 });
 
 beforeAll(async () => {
+  tracing = startTestTracing();
   const card: AgentCard = {
     name: `HTTP Echo ${id}`,
     description: 'An A2A agent that only speaks JSON-RPC over HTTP',
@@ -58,6 +65,7 @@ beforeAll(async () => {
   const app = express();
   app.use((_req, _res, next) => {
     httpCalls++; // every call the bridge makes reaches this real HTTP server
+    inboundTraceparents.push(_req.header('traceparent'));
     next();
   });
   app.use('/.well-known/agent-card.json', agentCardHandler({ agentCardProvider: handler }));
@@ -84,6 +92,7 @@ afterAll(async () => {
   await directory?.stop();
   await bridge?.stop(2000);
   await new Promise((r) => server?.close(r));
+  await tracing?.shutdown();
 });
 
 describe('an HTTP-only agent on the mesh', () => {
@@ -149,5 +158,22 @@ describe('an HTTP-only agent on the mesh', () => {
     const { card } = await directory.waitFor(bridge.name, { timeoutMs: 20_000 });
     const client = await runtime.clientFactory().createFromAgentCard(card);
     await expect(client.getTask({ tenant: '', id: 'no-such-task', historyLength: undefined })).rejects.toMatchObject({ name: 'TaskNotFoundError' });
+  });
+
+  it("continues the trace over HTTP: the agent's call is a child of the bridge's process span", async () => {
+    const { card } = await directory.waitFor(bridge.name, { timeoutMs: 20_000 });
+    const client = await runtime.clientFactory().createFromAgentCard(card);
+    const from = inboundTraceparents.length;
+    const traceId = await trace.getTracer('test').startActiveSpan('caller', async (root) => {
+      await client.sendMessage({ tenant: '', message: message('traced'), configuration: undefined, metadata: undefined });
+      root.end();
+      return root.spanContext().traceId;
+    });
+    const processName = `process agent.${bridge.name}.requests`;
+    const spans = await tracing.waitFor((all) => all.some((s) => traceOf(s) === traceId && s.name === processName));
+    const process = spans.filter((s) => traceOf(s) === traceId && s.name === processName);
+    expect(process, spans.map((s) => s.name).join(', ')).toHaveLength(1);
+    const inbound = inboundTraceparents.slice(from).filter((t) => t !== undefined);
+    expect(inbound).toEqual([`00-${traceId}-${idOf(process[0]!)}-01`]);
   });
 });
