@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AgentCard, Message, Task } from '@a2a-js/sdk';
 import type { AgentExecutor, ExecutionEventBus, RequestContext } from '@a2a-js/sdk/server';
-import type { Client } from '@a2a-js/sdk/client';
+import { ClientFactory, ClientFactoryOptions, type Client } from '@a2a-js/sdk/client';
+import { GrpcTransportFactory } from '@a2a-js/sdk/client/grpc';
 import { SpanKind, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -169,7 +170,7 @@ describe('trace context through the HTTP gateway', () => {
   beforeAll(async () => {
     const config = testConfig();
     agent = await serveAgent({ config, mesh, name: gwName, description: 'echo', partitions: 1, heartbeatMs: 500, skills: [{ id: 'echo', name: 'Echo', description: 'echoes' }], executor: new EchoExecutor(), topics: { tasks: tasksTopic, registry: registryTopic, dlq: dlqTopic } });
-    gateway = await startGateway({ config, mesh, port: 0, grpcPort: null, registryTopic });
+    gateway = await startGateway({ config, mesh, port: 0, grpcPort: 0, registryTopic });
     const until = Date.now() + 15_000;
     while (!gateway.agents.get(gwName)?.live && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
   }, 60_000);
@@ -179,13 +180,17 @@ describe('trace context through the HTTP gateway', () => {
     await agent?.stop(2_000);
   });
 
-  it('a JSON-RPC and an HTTP+JSON call each get a server span under the caller\'s traceparent, parent of the Kafka send', async () => {
+  it('a JSON-RPC, an HTTP+JSON and a gRPC call each get a server span under the caller\'s traceparent, parent of the Kafka send', async () => {
     const base = `${gateway.url}/agents/${gwName}`;
     const hex = (n: number) => randomUUID().replaceAll('-', '').slice(0, n);
     const calls = [
       { binding: 'JSONRPC', url: `${base}/jsonrpc`, body: (text: string) => ({ jsonrpc: '2.0', id: 1, method: 'SendMessage', params: { message: { role: 'ROLE_USER', messageId: randomUUID(), parts: [{ text }] } } }) },
       { binding: 'HTTP+JSON', url: `${base}/rest/message:send`, body: (text: string) => ({ message: { role: 'ROLE_USER', messageId: randomUUID(), parts: [{ text }] } }) },
     ].map((c) => ({ ...c, traceId: hex(32), callerSpanId: hex(16) }));
+    // gRPC through the SDK's own client: the traceparent goes as call metadata
+    const grpc = { binding: 'GRPC', traceId: hex(32), callerSpanId: hex(16) };
+    const grpcClient = await new ClientFactory(ClientFactoryOptions.createFrom(ClientFactoryOptions.default, { transports: [new GrpcTransportFactory()], preferredTransports: ['GRPC'] })).createFromUrl(`${base}/`);
+    const grpcAnswer = grpcClient.sendMessage({ tenant: '', message: msg('via GRPC'), configuration: undefined, metadata: undefined }, { serviceParameters: { traceparent: `00-${grpc.traceId}-${grpc.callerSpanId}-01` } });
     const responses = await Promise.all(
       calls.map((c) =>
         fetch(c.url, {
@@ -199,10 +204,11 @@ describe('trace context through the HTTP gateway', () => {
     const bodies = await Promise.all(responses.map((r) => r.text()));
     expect(bodies[0]).toContain('via JSONRPC');
     expect(bodies[1]).toContain('via HTTP+JSON');
+    expect(JSON.stringify(await grpcAnswer)).toContain('via GRPC');
 
     const topic = agentRequestTopic(gwName);
-    const all = await tracing.waitFor((s) => calls.every((c) => inTrace(s, c.traceId).some((x) => x.name === `process ${topic}`) && inTrace(s, c.traceId).some((x) => x.name.endsWith('/SendMessage'))));
-    for (const c of calls) {
+    const all = await tracing.waitFor((s) => [...calls, grpc].every((c) => inTrace(s, c.traceId).some((x) => x.name === `process ${topic}`) && inTrace(s, c.traceId).some((x) => x.name.endsWith('/SendMessage'))));
+    for (const c of [...calls, grpc]) {
       const spans = inTrace(all, c.traceId);
       const names = spans.map((s) => s.name).join(', ');
       const edge = named(spans, 'lf.a2a.v1.A2AService/SendMessage');
@@ -211,7 +217,7 @@ describe('trace context through the HTTP gateway', () => {
       expect(parentOf(edge[0]!)).toBe(c.callerSpanId);
       expect(edge[0]!.parentSpanContext?.isRemote).toBe(true);
       expect(edge[0]!.attributes).toMatchObject({
-        'rpc.system': c.binding === 'JSONRPC' ? 'jsonrpc' : 'a2a',
+        'rpc.system': ({ JSONRPC: 'jsonrpc', 'HTTP+JSON': 'a2a', GRPC: 'grpc' } as Record<string, string>)[c.binding],
         'rpc.service': 'lf.a2a.v1.A2AService',
         'rpc.method': 'SendMessage',
         'a2a.protocol.binding': c.binding,
