@@ -168,7 +168,8 @@ describe('replay over real agent topics', () => {
     expect(byContext.records.filter((v) => v.kind === 'reply').map((v) => v.state)).toEqual(['INPUT_REQUIRED', 'COMPLETED']);
     const allSnapshots = await runReplay({ kafka: mesh.kafka, codec: mesh.codec, topics: [topics.tasks], window: {} });
     const expectedSnapshots = allSnapshots.records.filter((v) => v.taskId === multiTurn.taskId).length;
-    expect(expectedSnapshots).toBeGreaterThan(2);
+    // at least one per turn (a turn's snapshots queued together go out as one record, the turn's last)
+    expect(expectedSnapshots).toBeGreaterThanOrEqual(2);
     expect(kinds.filter((k) => k === 'snapshot').length).toBe(expectedSnapshots);
 
     const byAgent = await runReplay({
