@@ -11,15 +11,16 @@
  */
 import { TaskState, type StreamResponse, type Task } from '@a2a-js/sdk';
 import { V1PushNotificationSerializer } from '@a2a-js/sdk/server';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
 import type { A2ACodec } from '../codec/index.js';
 import { ensureTopics } from '../core/admin.js';
 import { KamfError } from '../core/errors.js';
-import { logLine, metricsOn } from '../core/telemetry.js';
+import { logLine, metricsOn, traceHeaders, type Context, type Span } from '../core/telemetry.js';
 import { TOPICS } from '../core/topics.js';
 import type { KafkaPushConfigStore, PushConfigEntry } from './config-store.js';
 import { PushMetrics } from './metrics.js';
 import type { WebhookPolicy } from './policy.js';
+import { endDeliverySpan, snapshotContext, startDeliverySpan } from './span.js';
 import { postWebhook, type PostOutcome } from './post.js';
 
 export const PUSH_DLQ_TOPIC = 'a2a.push-dlq';
@@ -124,7 +125,7 @@ export class PushDelivery {
         if (batch.messages.some((m) => this.ownSnapshotKey(m.key) !== undefined)) await this.opts.configs.catchUp();
         for (const message of batch.messages) {
           if (!isRunning() || isStale() || this.stopping) return;
-          await this.take(batch.partition, Number(message.offset), message.key, message.value);
+          await this.take(batch.partition, Number(message.offset), message.key, message.value, message.headers);
           resolveOffset(message.offset);
         }
         await heartbeat();
@@ -172,7 +173,7 @@ export class PushDelivery {
     return k.slice(prefix.length);
   }
 
-  private async take(partition: number, offset: number, key: Buffer | null, value: Buffer | null): Promise<void> {
+  private async take(partition: number, offset: number, key: Buffer | null, value: Buffer | null, headers?: IHeaders): Promise<void> {
     this.seen.set(partition, offset);
     const taskId = this.ownSnapshotKey(key);
     // most snapshots belong to tasks without webhooks: those are not even decoded
@@ -197,6 +198,7 @@ export class PushDelivery {
       else pending.set(offset, left);
     };
     const response: StreamResponse = { payload: { $case: 'task', value: task } };
+    const trace = snapshotContext(headers);
     for (const entry of targets) {
       const laneKey = `${task.id}/${entry.config.id}`;
       let lane = this.lanes.get(laneKey);
@@ -205,7 +207,7 @@ export class PushDelivery {
       const next: Promise<void> = l.tail
         .then(async () => {
           if (savedAt <= l.lastSavedAt) return; // a late copy of an older snapshot: the receiver has newer
-          await this.deliver(entry, response, savedAt);
+          await this.deliver(entry, response, savedAt, trace);
           l.lastSavedAt = savedAt;
         })
         .catch((err: unknown) => this.log(`delivery for ${laneKey} failed: ${(err as Error).message}`))
@@ -218,15 +220,15 @@ export class PushDelivery {
     }
   }
 
-  private headersFor(entry: PushConfigEntry, deliveryId: string, contentType: string, attempt: number): Record<string, string> {
+  private headersFor(entry: PushConfigEntry, deliveryId: string, contentType: string, attempt: number, span?: Span): Record<string, string> {
     const c = entry.config;
-    const h: Record<string, string> = { 'content-type': contentType, [DELIVERY_ID_HEADER]: deliveryId, 'X-Kamf-Delivery-Attempt': String(attempt) };
+    const h: Record<string, string> = { 'content-type': contentType, [DELIVERY_ID_HEADER]: deliveryId, 'X-Kamf-Delivery-Attempt': String(attempt), ...(span ? traceHeaders(span) : {}) };
     if (c.authentication?.scheme && c.authentication.credentials) h.authorization = `${c.authentication.scheme} ${c.authentication.credentials}`;
     if (c.token) h[TOKEN_HEADER] = c.token;
     return h;
   }
 
-  private async deliver(entry: PushConfigEntry, response: StreamResponse, savedAt: number): Promise<void> {
+  private async deliver(entry: PushConfigEntry, response: StreamResponse, savedAt: number, trace?: Context): Promise<void> {
     const { body, contentType } = this.serializer.serialize(response);
     const deliveryId = `${entry.agent}/${entry.taskId}/${entry.config.id}/${savedAt}`;
     const max = this.opts.maxAttempts ?? 6;
@@ -234,18 +236,23 @@ export class PushDelivery {
     let outcome: PostOutcome = { ok: false, error: 'not attempted' };
     let attempt = 0;
     const started = performance.now();
+    const span = startDeliverySpan({ agent: entry.agent, taskId: entry.taskId, deliveryId, url: entry.config.url }, trace);
     while (attempt < max) {
       attempt++;
-      outcome = await postWebhook(entry.config.url, body, this.headersFor(entry, deliveryId, contentType, attempt), this.opts.policy ?? {}, this.opts.timeoutMs ?? 10_000);
+      outcome = await postWebhook(entry.config.url, body, this.headersFor(entry, deliveryId, contentType, attempt, span), this.opts.policy ?? {}, this.opts.timeoutMs ?? 10_000);
       this.metrics?.attempt(outcome.ok);
       if (outcome.ok || outcome.permanent) break;
       this.stats.failedAttempts++;
       if (attempt < max) {
-        if (this.stopping) throw new KamfError('A2A_ABORTED', 'push delivery stopping'); // not committed: the next owner of the partition delivers it
+        if (this.stopping) {
+          endDeliverySpan(span, { ok: false, error: 'the delivery stage stopped' }, attempt);
+          throw new KamfError('A2A_ABORTED', 'push delivery stopping'); // not committed: the next owner of the partition delivers it
+        }
         await new Promise((r) => setTimeout(r, Math.min(base * 2 ** (attempt - 1), this.opts.maxBackoffMs ?? 30_000)));
       }
     }
     this.metrics?.finished(outcome.ok ? 'delivered' : 'dead_lettered', performance.now() - started);
+    endDeliverySpan(span, outcome, attempt);
     const record: DeliveryRecord = {
       deliveryId,
       agent: entry.agent,

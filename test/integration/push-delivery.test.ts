@@ -3,10 +3,12 @@
  * topic; real webhooks on 127.0.0.1 receive the POSTs. Configs created through one instance are read and used by
  * the other; every snapshot of a task arrives in order; failures are retried; a dead webhook ends in the push DLQ
  * while another task's webhook keeps receiving; a host outside the allow list is refused when the config is created.
- * The stage's OpenTelemetry metrics (read with an in-process reader) count the same attempts and deliveries.
+ * The stage's OpenTelemetry metrics (read with an in-process reader) count the same attempts and deliveries, and
+ * each delivery is a span under its snapshot's, whose context every POST of it carries.
  */
 import { randomUUID } from 'node:crypto';
 import type { AgentCard, Task, TaskPushNotificationConfig } from '@a2a-js/sdk';
+import { SpanKind } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaAgentCard } from '../../src/agent-kit/card.js';
 import { textPart } from '../../src/agent-kit/events.js';
@@ -20,7 +22,7 @@ import { pkgPath } from '../../src/core/paths.js';
 import { deadLetters, deliveryStatus, kafkaPush, replayDeadLetter, type DeliveryRecord, type KafkaPush, type WebhookStatus } from '../../src/push/index.js';
 import { SlowExecutor } from '../../agents/slow/executor.js';
 import { testConfig, testEndpoints } from '../support/infra.js';
-import { startTestMetrics, type TestMetrics } from '../support/otel.js';
+import { idOf, parentOf, startTestMetrics, startTestTracing, traceOf, type TestMetrics, type TestTracing } from '../support/otel.js';
 import { startReceiver, until, type Receiver } from '../support/webhook-receiver.js';
 
 const suffix = randomUUID().slice(0, 6);
@@ -38,10 +40,12 @@ const servers: KafkaAgentServer[] = [];
 const pushes: KafkaPush[] = [];
 const receivers: Receiver[] = [];
 let meters: TestMetrics;
+let tracing: TestTracing;
 
 beforeAll(async () => {
   // before the delivery stages start: they make their instruments then
   meters = startTestMetrics();
+  tracing = startTestTracing();
   mesh = connectMesh(testConfig());
   await ensureTopics(mesh.kafka, [
     { name: topicA, partitions: 1, compacted: false },
@@ -80,6 +84,7 @@ afterAll(async () => {
   for (const p of pushes) await p.stop();
   for (const r of receivers) await r.close();
   await meters?.shutdown();
+  await tracing?.shutdown();
 });
 
 const via = (topic: string) => rt.transportTo(topic, card);
@@ -212,6 +217,20 @@ describe('push notifications on Kafka', () => {
     expect(after.ok - before.ok).toBe(delivered.length);
     expect(after.failed - before.failed).toBe(3);
     expect(after.deadLettered - before.deadLettered).toBe(0);
+
+    // traced: the four POSTs of the first delivery carry one span's context; that span is a child of the snapshot's
+    const firstPosts = hook.hits.filter((h) => h.deliveryId === delivered[0]!.deliveryId).map((h) => String(h.headers.traceparent));
+    expect(firstPosts).toHaveLength(4);
+    expect(firstPosts).toEqual(Array(4).fill(firstPosts[0]));
+    const [, traceId, spanId] = firstPosts[0]!.split('-');
+    const spans = await tracing.waitFor((all) => all.some((x) => idOf(x) === spanId));
+    const post = spans.find((x) => idOf(x) === spanId);
+    expect(post?.name).toBe('POST');
+    expect(post?.kind).toBe(SpanKind.CLIENT);
+    expect(post?.attributes).toMatchObject({ 'http.request.method': 'POST', 'http.response.status_code': 200, 'http.request.resend_count': 3, 'a2a.task.id': task.id, 'url.full': hook.url });
+    const snapshot = spans.find((x) => idOf(x) === parentOf(post!));
+    expect(snapshot?.name).toBe(`send ${tasksTopic}`);
+    expect(traceOf(snapshot!)).toBe(traceId);
   }, 60_000);
 
   it('a webhook that never answers ends in the push DLQ with the reason; another task keeps receiving meanwhile', async () => {
