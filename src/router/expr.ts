@@ -16,6 +16,7 @@
  */
 import { KamfError } from '../core/errors.js';
 import type { Expr, SqlType } from './plan.js';
+import { lookupRows } from './lookup-state.js';
 
 export type Row = Readonly<Record<string, unknown>>;
 export type Compiled = (row: Row) => unknown;
@@ -221,6 +222,9 @@ export function inferType(e: Expr, lookup: (path: string[]) => SqlType | undefin
     }
     case 'neg':
       return t(e.e);
+    case 'lookup':
+      t(e.key);
+      return e.type;
   }
 }
 
@@ -258,6 +262,8 @@ export function exprText(e: Expr): string {
       return `(${exprText(e.l)} ${e.op} ${exprText(e.r)})`;
     case 'neg':
       return `-${exprText(e.e)}`;
+    case 'lookup':
+      return e.column === undefined ? `EXISTS(${e.table}[${exprText(e.key)}])` : `${e.table}[${exprText(e.key)}].${e.column}`;
   }
 }
 
@@ -663,6 +669,21 @@ export function compile(e: Expr, typeOf: (x: Expr) => SqlType = () => UNKNOWN, s
         if (v === null) return null;
         if (typeof v === 'bigint') return t.name === 'BIGINT' ? BigInt.asIntN(64, -v) : -v;
         return isIntegral(t) ? wrap(-BigInt(v as number), INTEGRAL_BITS[t.name]!) : -(v as number);
+      };
+    }
+    case 'lookup': {
+      const key = c(e.key);
+      const rows = lookupRows(e.ref);
+      const column = e.column;
+      if (column === undefined) {
+        return (row) => {
+          const k = key(row);
+          return k !== null && rows.has(String(k));
+        };
+      }
+      return (row) => {
+        const k = key(row);
+        return k === null ? null : (rows.get(String(k))?.[column] ?? null);
       };
     }
   }

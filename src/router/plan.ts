@@ -41,7 +41,13 @@ export type Expr =
   | { k: 'is'; e: Expr; what: 'NULL' | 'TRUE' | 'FALSE'; not: boolean }
   | { k: 'case'; operand?: Expr; whens: Array<{ when: Expr; then: Expr }>; else?: Expr }
   | { k: 'arith'; op: '+' | '-' | '*' | '/' | '%' | '||'; l: Expr; r: Expr }
-  | { k: 'neg'; e: Expr };
+  | { k: 'neg'; e: Expr }
+  /**
+   * A column of a lookup table's row whose primary key equals `key` (the right side of a temporal join
+   * `JOIN t FOR SYSTEM_TIME AS OF ...`); `column` unset: whether such a row exists (BOOLEAN NOT NULL). `type` is the
+   * column's type (nullable: no row, no value), `ref` names the followed topic (src/router/lookup-state.ts).
+   */
+  | { k: 'lookup'; table: string; column?: string; key: Expr; type: SqlType; ref: string };
 
 export type ColumnKind = 'physical' | 'metadata' | 'computed';
 
@@ -61,11 +67,20 @@ export type Startup = { mode: 'earliest-offset' } | { mode: 'latest-offset' } | 
 export interface TablePlan {
   name: string;
   position: Position;
+  /** The topic; for a sink with `'topic-pattern'` the pattern (each row names its topic, see `topicColumn`). */
   topic: string;
+  /** `'topic-pattern'` of a sink: the topics its rows may name in the writable `topic` metadata column. */
+  topicPattern?: string;
+  /** The column holding `METADATA FROM 'topic'` of a `'topic-pattern'` sink. */
+  topicColumn?: string;
+  /** `'connector' = 'upsert-kafka'`: a table the SQL joins (`FOR SYSTEM_TIME AS OF`), keyed by its primary key. */
+  upsert?: { primaryKey: string };
+  /** `WATERMARK FOR col AS expr` as written: Flink's event time; the embedded engine records it. */
+  watermark?: string;
   brokers: string[];
   columns: ColumnPlan[];
-  /** Value format. */
-  format: 'raw' | 'avro-confluent';
+  /** Value format (`json` for upsert-kafka lookup tables only). */
+  format: 'raw' | 'avro-confluent' | 'json';
   /** The physical column holding the raw key (`'key.format' = 'raw'`, `'key.fields'`). */
   keyField?: string;
   /** Physical columns read from / written to the value. */
@@ -112,6 +127,8 @@ export interface RouterPlan {
   sources: string[];
   /** Tables written by some INSERT. */
   sinks: string[];
+  /** upsert-kafka tables some SELECT joins (`FOR SYSTEM_TIME AS OF`): followed, not routed. */
+  lookups?: string[];
   routes: RoutePlan[];
   /** SET statements (applied by Flink; recorded, not used, by the embedded engine). */
   settings: Record<string, string>;
@@ -141,7 +158,15 @@ export function formatPlan(plan: RouterPlan): string {
   lines.push('sinks:');
   for (const name of plan.sinks) {
     const t = plan.tables[name]!;
-    lines.push(`  ${name}: topic ${t.topic}, ${t.format} value${t.keyField ? `, raw key <- ${t.keyField}` : ''}`);
+    const where = t.topicPattern ? `topic from column ${t.topicColumn} (matching ${t.topicPattern})` : `topic ${t.topic}`;
+    lines.push(`  ${name}: ${where}, ${t.format} value${t.keyField ? `, raw key <- ${t.keyField}` : ''}`);
+  }
+  if (plan.lookups?.length) {
+    lines.push('lookup tables (followed from the beginning, joined by primary key):');
+    for (const name of plan.lookups) {
+      const t = plan.tables[name]!;
+      lines.push(`  ${name}: topic ${t.topic}, key ${t.upsert!.primaryKey}, ${t.format} value`);
+    }
   }
   lines.push('routes (one job; each record is tested against every route):');
   for (const r of plan.routes) {

@@ -14,6 +14,7 @@ export {
   type RegistryLogger,
 } from './common.js';
 export { AgentPublisher, type AgentPublisherOptions, type PublisherState, type PublisherStats } from './publisher.js';
+export { RoutesProjector, DEFAULT_ROUTES_TOPIC, routeRows, routeValue, routeWrites, type RouteRow, type RoutesProjectorOptions, type RoutesProjectorStats } from './routes-projector.js';
 export {
   AgentDirectory,
   type AgentDirectoryOptions,

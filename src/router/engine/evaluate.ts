@@ -7,7 +7,7 @@ import { compile, inferType, type Compiled, type EvalSettings, type Row } from '
 import { shardOf } from '../operators.js';
 import type { Expr, RouterPlan, SqlType, TablePlan } from '../plan.js';
 import { relationColumns } from '../relations.js';
-import { destinationOptions, laneOf, type DestinationSettings } from './destinations.js';
+import { destinationOptions, laneOf, topicOf, type DestinationSettings, type TopicOf } from './destinations.js';
 import type { InFlight } from './intake.js';
 import type { Output } from './output.js';
 import { messageRow, toMessage, type DecodeAvro } from './rows.js';
@@ -20,6 +20,8 @@ interface CompiledRoute {
   projections: Array<{ column: string; value: Compiled }>;
   destination: string;
   priority: number;
+  /** A sink with a 'topic-pattern': the topic (and its destination) a row names. */
+  topicOf?: TopicOf;
 }
 
 interface CompiledView {
@@ -65,6 +67,7 @@ export class CompiledPlan {
         projections: r.projections.map((p) => ({ column: p.column, value: compile(p.expr, typeOf, this.evalSettings) })),
         destination,
         priority,
+        ...(sink.topicPattern !== undefined ? { topicOf: topicOf(sink, this.settings) } : {}),
       };
       const list = this.routesBySource.get(r.source) ?? [];
       list.push(compiled);
@@ -118,12 +121,13 @@ export class CompiledPlan {
     const out: Output[] = [];
     for (const { route: r, values } of this.matches(t.name, row)) {
       const message = toMessage(r.sink, values);
+      const to = r.topicOf?.(values); // a 'topic-pattern' sink: the row names its topic
       const opts = destinationOptions(this.settings, r.destination);
       out.push({
-        topic: r.sink.topic,
-        destination: r.destination,
-        priority: r.priority,
-        shard: shardOf(message.key as Buffer | null, opts.concurrency ?? 4, this.roundRobin++),
+        topic: to ? to.topic : r.sink.topic,
+        destination: to ? to.destination : r.destination,
+        priority: to ? to.priority : r.priority,
+        shard: shardOf(message.key as Buffer | null, to ? to.shards : (opts.concurrency ?? 4), this.roundRobin++),
         message,
         record,
         sink: r.sink.name,

@@ -7,6 +7,7 @@ import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { KamfError } from '../../core/errors.js';
 import { PartitionOffsets } from '../../core/offsets.js';
 import { flowChannel, type RouterStats } from '../metrics.js';
+import { LookupFollower } from '../lookup.js';
 import type { RouterPlan, TablePlan } from '../plan.js';
 
 /** A source record read and not yet fully written; `pending` counts its outstanding writes. */
@@ -52,6 +53,8 @@ export class Intake {
   private paused = false;
   private commitFailuresInARow = 0;
 
+  private lookups?: LookupFollower;
+
   constructor(private readonly opts: IntakeOptions) {
     const plan = opts.plan;
     for (const name of plan.sources) {
@@ -69,6 +72,8 @@ export class Intake {
   }
 
   async start(): Promise<void> {
+    // lookup tables first: the first record routed already sees what they held when the router started
+    if (this.opts.plan.lookups?.length) await (this.lookups = new LookupFollower({ plan: this.opts.plan, kafkaFor: this.opts.kafkaFor, log: this.opts.log })).start();
     for (const g of this.groups) await this.startGroup(g);
   }
 
@@ -232,5 +237,6 @@ export class Intake {
 
   async disconnect(): Promise<void> {
     for (const g of this.groups) await g.consumer?.disconnect().catch(() => {});
+    await this.lookups?.stop();
   }
 }

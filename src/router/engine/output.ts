@@ -77,7 +77,9 @@ export class OutputWriter {
     await admin.connect();
     try {
       const existing = new Set(await admin.listTopics());
-      const wanted = [...new Set([...plan.sinks.map((s) => plan.tables[s]!.topic), this.opts.settings.dlqTopic])].filter((t) => !existing.has(t));
+      // a 'topic-pattern' sink's topics are named by its rows: they exist already (an agent creates its own)
+      const fixed = plan.sinks.filter((s) => plan.tables[s]!.topicPattern === undefined).map((s) => plan.tables[s]!.topic);
+      const wanted = [...new Set([...fixed, this.opts.settings.dlqTopic])].filter((t) => !existing.has(t));
       if (wanted.length) {
         await admin
           .createTopics({ waitForLeaders: true, topics: wanted.map((topic) => ({ topic, numPartitions: topic === this.opts.settings.dlqTopic ? 1 : this.opts.settings.sinkPartitions })) })
@@ -107,6 +109,8 @@ export class OutputWriter {
   private buildPipeline(): Observable<unknown> {
     const plan = this.opts.plan;
     const destinations = new Set(plan.routes.map((r) => laneOf(plan.tables[r.sink]!.topic).destination));
+    // rows of a 'topic-pattern' sink open destinations at run time: every one needs its own lane in the merge
+    const open = plan.sinks.some((s) => plan.tables[s]!.topicPattern !== undefined);
     return this.outputs$.pipe(
       groupBy((o) => o.destination),
       mergeMap((dest$) => {
@@ -117,7 +121,7 @@ export class OutputWriter {
           groupBy((o) => o.shard),
           mergeMap((shard$) => shard$.pipe(batchWithin<Output>(this.opts.settings.maxBatch, this.opts.settings.lingerMs), concatMap((batch) => from(this.produce(dest$.key, batch)))), shards),
         );
-      }, Math.max(1, destinations.size)),
+      }, open ? Infinity : Math.max(1, destinations.size)),
     );
   }
 

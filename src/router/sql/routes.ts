@@ -42,8 +42,10 @@ export function insertInto(ctx: Ctx, plan: RouterPlan, ins: P.InsertSimpleStatem
     checkRelation(ctx, plan, sel);
     const items = expandItems(ctx, plan, sel);
     const writable = sink.columns.filter((c) => c.kind === 'physical' || (c.kind === 'metadata' && !c.virtual));
+    if (sink.upsert) throw unsupported(ctx, ins.tablePath(), `writing to the upsert-kafka table ${sinkName} (the embedded engine only joins them)`);
     for (const c of sink.columns) {
-      if (c.kind === 'metadata' && !c.virtual && !WRITABLE_METADATA.has(c.metadataKey ?? c.name)) {
+      const writableTopic = sink.topicPattern !== undefined && c.name === sink.topicColumn;
+      if (c.kind === 'metadata' && !c.virtual && !writableTopic && !WRITABLE_METADATA.has(c.metadataKey ?? c.name)) {
         throw invalid(ctx, ins.tablePath(), `sink ${sinkName}: metadata '${c.metadataKey ?? c.name}' is read-only: declare it VIRTUAL`);
       }
       if (c.kind === 'computed') throw unsupported(ctx, ins.tablePath(), `a sink with a computed column (${c.name})`);
@@ -71,7 +73,11 @@ export function insertInto(ctx: Ctx, plan: RouterPlan, ins: P.InsertSimpleStatem
     } satisfies RoutePlan);
     if (!plan.sources.includes(source)) plan.sources.push(source);
     if (!plan.sinks.includes(sinkName)) plan.sinks.push(sinkName);
-    if (plan.tables[source]!.topic === sink.topic) throw invalid(ctx, ins, `${sinkName} writes to ${sink.topic}, the topic it reads: that is a loop`);
+    const src = plan.tables[source]!;
+    if (src.topicPattern !== undefined) throw unsupported(ctx, sel.fromNode, `reading ${source}, a table with a 'topic-pattern' (a sink's writable topic)`);
+    if (src.upsert) throw unsupported(ctx, sel.fromNode, `reading the upsert-kafka table ${source} as a stream (join it FOR SYSTEM_TIME AS OF)`);
+    const loop = sink.topicPattern !== undefined ? new RegExp(`^(?:${sink.topicPattern})$`).test(src.topic) : src.topic === sink.topic;
+    if (loop) throw invalid(ctx, ins, `${sinkName} ${sink.topicPattern !== undefined ? 'may write' : 'writes'} to ${src.topic}, the topic it reads: that is a loop`);
   } finally {
     ctx.statement = saved;
   }

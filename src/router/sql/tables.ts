@@ -6,12 +6,13 @@ import type { FlinkSqlParser as P } from '../flink-grammar.js';
 import type { ColumnPlan, RouterPlan, Startup, TablePlan } from '../plan.js';
 import { substitute } from '../placeholders.js';
 import { expression, sqlType } from './expressions.js';
-import { dottedName, identifierText, invalid, pos, unquote, unsupported, type Ctx } from './parse.js';
+import { dottedName, identifierText, invalid, pos, sourceText, unquote, unsupported, type Ctx } from './parse.js';
 
 /** WITH options the embedded engine understands; `properties.*` are passed to nobody but accepted. */
 const TABLE_OPTIONS = new Set([
   'connector',
   'topic',
+  'topic-pattern',
   'properties.bootstrap.servers',
   'properties.group.id',
   'scan.startup.mode',
@@ -49,8 +50,10 @@ export function createTable(ctx: Ctx, plan: RouterPlan, t: P.SimpleCreateTableCo
   const name = dottedName(t.tablePathCreate());
   if (t.likeDefinition()) throw unsupported(ctx, t.likeDefinition()!, 'CREATE TABLE ... LIKE');
   if (t.partitionDefinition()) throw unsupported(ctx, t.partitionDefinition()!, 'PARTITIONED BY');
-  if (t.watermarkDefinition()) throw unsupported(ctx, t.watermarkDefinition()!, 'a WATERMARK (event time)');
-  if (t.tableConstraint()) throw unsupported(ctx, t.tableConstraint()!, 'a PRIMARY KEY (upsert semantics)');
+  // event time matters to Flink's temporal join; the embedded engine joins the newest version (docs/routing.md)
+  const watermark = t.watermarkDefinition() ? sourceText(ctx, t.watermarkDefinition()!).replace(/\s+/g, ' ') : undefined;
+  const constraint = t.tableConstraint();
+  const primaryKey = constraint ? constraint.columnNameList().getText().replace(/[()`]/g, '').split(',') : undefined;
   if (plan.tables[name] || plan.views[name]) throw invalid(ctx, t, `table ${name} is defined twice`);
 
   const columns: ColumnPlan[] = [];
@@ -90,10 +93,23 @@ export function createTable(ctx: Ctx, plan: RouterPlan, t: P.SimpleCreateTableCo
     options[key] = propertyValue(ctx, prop.tablePropertyValue());
   }
   const where = t.withOption();
-  if (options.connector !== 'kafka') throw unsupported(ctx, where, `the connector '${options.connector ?? '(none)'}' (only 'kafka')`);
-  const topic = options.topic;
-  if (!topic) throw invalid(ctx, where, `table ${name} has no 'topic' option ('topic-pattern' is not supported)`);
-  if (topic.includes(';')) throw unsupported(ctx, where, 'a topic list');
+  if (options.connector === 'upsert-kafka') return upsertTable(ctx, plan, t, name, columns, options, primaryKey, watermark);
+  if (options.connector !== 'kafka') throw unsupported(ctx, where, `the connector '${options.connector ?? '(none)'}' (only 'kafka', and 'upsert-kafka' for lookup tables)`);
+  if (constraint) throw unsupported(ctx, constraint, `a PRIMARY KEY on a 'kafka' table (upsert semantics: use 'upsert-kafka' for a lookup table)`);
+  const pattern = options['topic-pattern'];
+  if (pattern !== undefined && options.topic !== undefined) throw invalid(ctx, where, `table ${name} sets both 'topic' and 'topic-pattern'`);
+  const topicColumn = columns.find((c) => c.kind === 'metadata' && (c.metadataKey ?? c.name) === 'topic' && !c.virtual)?.name;
+  if (pattern !== undefined) {
+    if (!topicColumn) throw invalid(ctx, where, `table ${name} has a 'topic-pattern' but no writable topic column: declare \`<name> STRING METADATA FROM 'topic'\` (not VIRTUAL), which each row fills`);
+    try {
+      new RegExp(`^(?:${pattern})$`);
+    } catch (err) {
+      throw invalid(ctx, where, `'topic-pattern' of ${name} is not a regular expression: ${(err as Error).message}`);
+    }
+  }
+  const topic = options.topic ?? pattern;
+  if (!topic) throw invalid(ctx, where, `table ${name} has no 'topic' option (nor a 'topic-pattern' with a writable topic column)`);
+  if (topic.includes(';') && pattern === undefined) throw unsupported(ctx, where, 'a topic list');
   const brokers = (options['properties.bootstrap.servers'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (brokers.length === 0) throw invalid(ctx, where, `table ${name} has no 'properties.bootstrap.servers'`);
 
@@ -131,6 +147,8 @@ export function createTable(ctx: Ctx, plan: RouterPlan, t: P.SimpleCreateTableCo
     name,
     position: pos(t),
     topic,
+    ...(pattern !== undefined ? { topicPattern: pattern, topicColumn: topicColumn! } : {}),
+    ...(watermark ? { watermark } : {}),
     brokers,
     columns,
     format,
@@ -142,4 +160,51 @@ export function createTable(ctx: Ctx, plan: RouterPlan, t: P.SimpleCreateTableCo
     options,
   } satisfies TablePlan;
   if (format === 'avro-confluent' && !plan.tables[name]!.registryUrl) throw invalid(ctx, where, `the avro-confluent format needs 'value.avro-confluent.url'`);
+}
+
+/** Types a JSON value of a lookup table can hold as the embedded engine reads it. */
+const JSON_TYPES = new Set(['STRING', 'BOOLEAN', 'INT', 'BIGINT', 'DOUBLE']);
+
+/**
+ * An `upsert-kafka` table: a compacted topic read as a changelog by primary key (a tombstone deletes the key), which
+ * a SELECT joins with `FOR SYSTEM_TIME AS OF`. The embedded subset: one STRING primary key in a raw key, a JSON
+ * value of flat STRING / BOOLEAN / INT / BIGINT / DOUBLE fields.
+ */
+function upsertTable(ctx: Ctx, plan: RouterPlan, t: P.SimpleCreateTableContext, name: string, columns: ColumnPlan[], options: Record<string, string>, primaryKey: string[] | undefined, watermark: string | undefined): void {
+  const where = t.withOption();
+  if (!primaryKey) throw invalid(ctx, where, `the upsert-kafka table ${name} needs a PRIMARY KEY (...) NOT ENFORCED`);
+  if (primaryKey.length !== 1) throw unsupported(ctx, t.tableConstraint()!, 'a primary key of several columns');
+  const key = primaryKey[0]!;
+  const keyColumn = columns.find((c) => c.name === key && c.kind === 'physical');
+  if (!keyColumn) throw invalid(ctx, t.tableConstraint()!, `the primary key ${key} is not a physical column of ${name}`);
+  if (keyColumn.type.name !== 'STRING') throw unsupported(ctx, t.tableConstraint()!, `a primary key of type ${keyColumn.type.name} (the embedded engine joins on STRING keys)`);
+  keyColumn.type = { ...keyColumn.type, nullable: false };
+  const topic = options.topic;
+  if (!topic || topic.includes(';') || options['topic-pattern'] !== undefined) throw invalid(ctx, where, `the upsert-kafka table ${name} needs exactly one 'topic'`);
+  if (options['key.format'] !== 'raw') throw unsupported(ctx, where, `the key format '${options['key.format'] ?? '(none)'}' of an upsert-kafka table (only raw)`);
+  if (options['key.fields'] !== undefined) throw invalid(ctx, where, `upsert-kafka takes its key from the PRIMARY KEY, not from 'key.fields'`);
+  const format = options['value.format'];
+  if (format !== 'json') throw unsupported(ctx, where, `the value format '${format ?? '(none)'}' of an upsert-kafka table (only json)`);
+  const brokers = (options['properties.bootstrap.servers'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (brokers.length === 0) throw invalid(ctx, where, `table ${name} has no 'properties.bootstrap.servers'`);
+  for (const c of columns) {
+    if (c.kind === 'computed') throw unsupported(ctx, where, `a computed column (${c.name}) on an upsert-kafka table`);
+    if (c.kind === 'physical' && !JSON_TYPES.has(c.type.name)) throw unsupported(ctx, where, `the JSON column ${c.name} of type ${c.type.name} (STRING, BOOLEAN, INT, BIGINT, DOUBLE)`);
+  }
+  const include = (options['value.fields-include'] ?? 'ALL').toUpperCase();
+  const physical = columns.filter((c) => c.kind === 'physical').map((c) => c.name);
+  plan.tables[name] = {
+    name,
+    position: pos(t),
+    topic,
+    upsert: { primaryKey: key },
+    ...(watermark ? { watermark } : {}),
+    brokers,
+    columns,
+    format: 'json',
+    keyField: key,
+    valueFields: include === 'EXCEPT_KEY' ? physical.filter((c) => c !== key) : physical,
+    startup: { mode: 'earliest-offset' },
+    options,
+  } satisfies TablePlan;
 }
