@@ -117,25 +117,54 @@ export class RxjsRouter {
     });
   }
 
-  /** One record just read: its outputs to the writer, or the record to the DLQ, or (no route kept it) settled. */
-  private async route(g: SourceGroup, tables: TablePlan[], record: InFlight): Promise<void> {
-    const { topic, partition, message } = record;
+  /**
+   * One record just read: its outputs to the writer, or the record to the DLQ, or (no route kept it) settled.
+   * Synchronous unless a source row needs decoding (avro-confluent), so a raw record costs no promise.
+   */
+  private route(g: SourceGroup, tables: TablePlan[], record: InFlight): void | Promise<void> {
     const outputs: Output[] = [];
     try {
-      for (const t of tables) outputs.push(...this.compiled.outputsOf(t, await this.compiled.sourceRow(t, topic, partition, message), record));
+      for (let i = 0; i < tables.length; i++) {
+        const t = tables[i]!;
+        const row = this.compiled.sourceRow(t, record.topic, record.partition, record.message);
+        if (row instanceof Promise) return this.routeAsync(g, tables, record, outputs, i, row);
+        this.compiled.outputsOf(t, row, record, outputs);
+      }
     } catch (err) {
-      record.pending = 1;
-      const evalFailed = isKamfError(err, 'ROUTER_EVAL_FAILED');
-      this.output.deadLetter(g, record, undefined, evalFailed ? err.message : `evaluation failed: ${(err as Error).message}`, evalFailed ? 'ROUTER_EVAL_FAILED' : 'ROUTER_DECODE_FAILED');
+      this.evalFailed(g, record, err);
       return;
     }
+    this.emit(g, record, outputs);
+  }
+
+  private async routeAsync(g: SourceGroup, tables: TablePlan[], record: InFlight, outputs: Output[], from: number, first: Promise<Row>): Promise<void> {
+    try {
+      for (let i = from; i < tables.length; i++) {
+        const t = tables[i]!;
+        const row = i === from ? await first : await this.compiled.sourceRow(t, record.topic, record.partition, record.message);
+        this.compiled.outputsOf(t, row, record, outputs);
+      }
+    } catch (err) {
+      this.evalFailed(g, record, err);
+      return;
+    }
+    this.emit(g, record, outputs);
+  }
+
+  private evalFailed(g: SourceGroup, record: InFlight, err: unknown): void {
+    record.pending = 1;
+    const evalFailed = isKamfError(err, 'ROUTER_EVAL_FAILED');
+    this.output.deadLetter(g, record, undefined, evalFailed ? err.message : `evaluation failed: ${(err as Error).message}`, evalFailed ? 'ROUTER_EVAL_FAILED' : 'ROUTER_DECODE_FAILED');
+  }
+
+  private emit(g: SourceGroup, record: InFlight, outputs: Output[]): void {
     if (outputs.length === 0) {
       this.stats.filtered++;
       this.intake.settle(g, record);
       return;
     }
     record.pending = outputs.length;
-    if (tracingOn()) traceRoute(topic, partition, message, outputs);
+    if (tracingOn()) traceRoute(record.topic, record.partition, record.message, outputs);
     for (const o of outputs) this.output.push(o);
   }
 

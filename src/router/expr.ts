@@ -457,7 +457,37 @@ function compareValues(a: unknown, ta: SqlType, b: unknown, tb: SqlType): number
   const sa = typeof a === 'string' ? a : String(a);
   const sb = typeof b === 'string' ? b : String(b);
   // Flink compares strings by their UTF-8 bytes, which orders like code points
-  return sa === sb ? 0 : Buffer.compare(Buffer.from(sa, 'utf8'), Buffer.from(sb, 'utf8'));
+  return sa === sb ? 0 : compareUtf8(sa, sb);
+}
+
+/**
+ * Two strings in the order of their UTF-8 bytes. Where they first differ in a character below the surrogates
+ * (and not right after a high surrogate), UTF-8 orders them as the UTF-16 units do, so no bytes are made; anything
+ * else (surrogates, which UTF-8 encodes differently, lone ones as U+FFFD) is compared as bytes.
+ */
+function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  const x = i < a.length ? a.charCodeAt(i) : -1;
+  const y = i < b.length ? b.charCodeAt(i) : -1;
+  const afterHigh = i > 0 && (a.charCodeAt(i - 1) & 0xfc00) === 0xd800;
+  if (x < 0xd800 && y < 0xd800 && !afterHigh) return x < y ? -1 : x > y ? 1 : 0;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/**
+ * A constant LIKE pattern `%text%`, `text%` or `%text` as a string test, which matches what likeToRegExp's regular
+ * expression matches when `text` holds no wildcard, no escape character and no surrogate (a match then starts and
+ * ends on character boundaries); undefined for any other pattern.
+ */
+function likeAsStringTest(pattern: string, escape?: string): ((s: string) => boolean) | undefined {
+  const m = /^(%?)([^%_]+)(%?)$/.exec(pattern);
+  if (!m || (!m[1] && !m[3])) return undefined;
+  const text = m[2]!;
+  if ((escape && pattern.includes(escape)) || /[\uD800-\uDFFF]/.test(text)) return undefined;
+  if (m[1] && m[3]) return (s) => s.includes(text);
+  return m[1] ? (s) => s.endsWith(text) : (s) => s.startsWith(text);
 }
 
 /** LIKE pattern -> RegExp (Flink: case-sensitive, % any run, _ one code point, optional escape character). */
@@ -479,12 +509,6 @@ const and3 = (a: unknown, b: () => unknown): boolean | null => {
   const bv = b();
   if (bv === false) return false;
   return a === true && bv === true ? true : null;
-};
-const or3 = (a: unknown, b: () => unknown): boolean | null => {
-  if (a === true) return true;
-  const bv = b();
-  if (bv === true) return true;
-  return a === false && bv === false ? false : null;
 };
 const not3 = (a: unknown): boolean | null => (a === null || a === undefined ? null : !a);
 
@@ -528,6 +552,21 @@ export function compile(e: Expr, typeOf: (x: Expr) => SqlType = () => UNKNOWN, s
       const inner = c(e.expr);
       const from = typeOf(e.expr);
       const { to } = e;
+      if (to.name === 'STRING' && to.length === undefined) {
+        // text and bytes to STRING (header values): what castValue renders them as, without its set-up per value
+        return (row) => {
+          const v = inner(row);
+          if (v === null || v === undefined) return null;
+          if (typeof v === 'string') return v;
+          if (Buffer.isBuffer(v)) return v.toString('utf8');
+          if (!e.try) return castValue(v, from, to, settings);
+          try {
+            return castValue(v, from, to, settings);
+          } catch {
+            return null;
+          }
+        };
+      }
       if (e.try) {
         return (row) => {
           try {
@@ -556,12 +595,26 @@ export function compile(e: Expr, typeOf: (x: Expr) => SqlType = () => UNKNOWN, s
     case 'and': {
       const l = c(e.l);
       const r = c(e.r);
-      return (row) => and3(l(row), () => r(row));
+      // and3 inlined: no closure per evaluation
+      return (row) => {
+        const a = l(row);
+        if (a === false) return false;
+        const b = r(row);
+        if (b === false) return false;
+        return a === true && b === true ? true : null;
+      };
     }
     case 'or': {
       const l = c(e.l);
       const r = c(e.r);
-      return (row) => or3(l(row), () => r(row));
+      // three-valued OR without a closure per evaluation
+      return (row) => {
+        const a = l(row);
+        if (a === true) return true;
+        const b = r(row);
+        if (b === true) return true;
+        return a === false && b === false ? false : null;
+      };
     }
     case 'not': {
       const inner = c(e.e);
@@ -590,6 +643,13 @@ export function compile(e: Expr, typeOf: (x: Expr) => SqlType = () => UNKNOWN, s
       const constant = e.pattern.k === 'lit' && typeof e.pattern.value === 'string' ? (e.pattern.value === '' ? /^/u : likeToRegExp(e.pattern.value, e.escape)) : undefined;
       const pattern = c(e.pattern);
       const { not, escape } = e;
+      const test = constant && e.pattern.k === 'lit' && typeof e.pattern.value === 'string' ? likeAsStringTest(e.pattern.value, escape) : undefined;
+      if (test) {
+        return (row) => {
+          const s = v(row);
+          return s === null ? null : test(String(s)) !== not;
+        };
+      }
       return (row) => {
         const s = v(row);
         if (s === null) return null;
@@ -755,14 +815,33 @@ const cps = (s: string) => [...s];
 
 function call(e: Extract<Expr, { k: 'call' }>, typeOf: (x: Expr) => SqlType, c: (x: Expr) => Compiled, as: (x: Expr, to: SqlType) => Compiled): Compiled {
   const args = e.args.map(c);
-  const strict = (f: (...s: string[]) => unknown): Compiled => (row) => {
-    const s: string[] = [];
-    for (const a of args) {
-      const v = a(row);
-      if (v === null || v === undefined) return null;
-      s.push(String(v));
+  const strict = (f: (...s: string[]) => unknown): Compiled => {
+    // one and two arguments (most calls) without an array and a spread per evaluation
+    if (args.length === 1) {
+      const [a] = args as [Compiled];
+      return (row) => {
+        const v = a(row);
+        return v === null || v === undefined ? null : f(String(v));
+      };
     }
-    return f(...s);
+    if (args.length === 2) {
+      const [a, b] = args as [Compiled, Compiled];
+      return (row) => {
+        const v = a(row);
+        if (v === null || v === undefined) return null;
+        const w = b(row);
+        return w === null || w === undefined ? null : f(String(v), String(w));
+      };
+    }
+    return (row) => {
+      const s: string[] = [];
+      for (const a of args) {
+        const v = a(row);
+        if (v === null || v === undefined) return null;
+        s.push(String(v));
+      }
+      return f(...s);
+    };
   };
   switch (e.fn) {
     case 'LOWER':

@@ -5,10 +5,10 @@
  */
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { KamfError } from '../../core/errors.js';
-import { PartitionOffsets } from '../../core/offsets.js';
 import { flowChannel, type RouterStats } from '../metrics.js';
 import { LookupFollower } from '../lookup.js';
 import type { RouterPlan, TablePlan } from '../plan.js';
+import { PartitionWindow } from './partition-window.js';
 
 /** A source record read and not yet fully written; `pending` counts its outstanding writes. */
 export interface InFlight {
@@ -17,6 +17,10 @@ export interface InFlight {
   offset: string;
   pending: number;
   message: KafkaMessage;
+  /** Its partition's records in flight (set by the intake). */
+  window?: PartitionWindow<SourceGroup, InFlight>;
+  /** Every write done. */
+  done?: boolean;
 }
 
 /** Source tables read by one consumer: same brokers, same group id. */
@@ -35,7 +39,7 @@ export interface IntakeOptions {
   stats: RouterStats;
   maxInFlight: number;
   /** Routes a record just read (already counted in flight); settles it through `ack`/`settle`. */
-  route: (g: SourceGroup, tables: TablePlan[], record: InFlight) => Promise<void>;
+  route: (g: SourceGroup, tables: TablePlan[], record: InFlight) => void | Promise<void>;
   /** True once the engine stops reading for good (stopping or failed). */
   halted: () => boolean;
   /** The engine cannot go on (offsets cannot be committed, the start position cannot be set). */
@@ -47,8 +51,9 @@ export interface IntakeOptions {
 
 export class Intake {
   readonly groups: SourceGroup[] = [];
-  private readonly offsets = new Map<string, PartitionOffsets>();
-  private readonly toCommit = new Map<string, { group: SourceGroup; topic: string; partition: number; offset: string }>();
+  private readonly windows = new Map<string, PartitionWindow<SourceGroup, InFlight>>();
+  /** Partitions whose committable offset moved since the last commit. */
+  private toCommit = new Set<PartitionWindow<SourceGroup, InFlight>>();
   private readonly lagByPartition = new Map<string, number>();
   private paused = false;
   private commitFailuresInARow = 0;
@@ -119,13 +124,22 @@ export class Intake {
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         const tables = tablesByTopic.get(batch.topic) ?? [];
         const lagKey = `${batch.topic}\u0000${batch.partition}`;
-        const high = BigInt(batch.highWatermark);
-        for (const message of batch.messages) {
-          if (!isRunning() || isStale() || this.paused || this.opts.halted()) break;
-          await this.opts.route(g, tables, this.begin(batch.topic, batch.partition, message));
-          resolveOffset(message.offset);
-          this.lagByPartition.set(lagKey, Number(high - BigInt(message.offset) - 1n));
-          if (this.opts.stats.inFlight >= this.opts.maxInFlight) this.pause();
+        const window = this.windowOf(g, batch.topic, batch.partition);
+        let last: string | undefined;
+        try {
+          for (const message of batch.messages) {
+            if (!isRunning() || isStale() || this.paused || this.opts.halted()) break;
+            const routing = this.opts.route(g, tables, this.begin(window, message));
+            if (routing) await routing;
+            last = message.offset;
+            if (this.opts.stats.inFlight >= this.opts.maxInFlight) this.pause();
+          }
+        } finally {
+          // once per batch, not per record: kafkajs keeps one resolved offset per partition either way
+          if (last !== undefined) {
+            resolveOffset(last);
+            this.lagByPartition.set(lagKey, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n));
+          }
         }
         await heartbeat();
       },
@@ -133,14 +147,21 @@ export class Intake {
   }
 
   /** Counts a record in flight and opens its offset. */
-  private begin(topic: string, partition: number, message: KafkaMessage): InFlight {
-    const record: InFlight = { topic, partition, offset: message.offset, pending: 0, message };
+  private begin(window: PartitionWindow<SourceGroup, InFlight>, message: KafkaMessage): InFlight {
+    const record: InFlight = { topic: window.topic, partition: window.partition, offset: message.offset, pending: 0, message, window, done: false };
     const stats = this.opts.stats;
     stats.consumed++;
     stats.inFlight++;
     if (stats.inFlight > stats.peakInFlight) stats.peakInFlight = stats.inFlight;
-    this.offsetsOf(topic).begin(partition, message.offset);
+    window.begin(record);
     return record;
+  }
+
+  private windowOf(g: SourceGroup, topic: string, partition: number): PartitionWindow<SourceGroup, InFlight> {
+    const key = `${g.key}\u0000${topic}\u0000${partition}`;
+    let w = this.windows.get(key);
+    if (!w) this.windows.set(key, (w = new PartitionWindow(g, topic, partition)));
+    return w;
   }
 
   groupOf(topic: string): SourceGroup {
@@ -157,15 +178,9 @@ export class Intake {
   settle(g: SourceGroup, record: InFlight): void {
     const stats = this.opts.stats;
     stats.inFlight--;
-    const commit = this.offsetsOf(record.topic).finish(record.partition, record.offset);
-    if (commit !== undefined) this.toCommit.set(`${g.key}\u0000${record.topic}\u0000${record.partition}`, { group: g, topic: record.topic, partition: record.partition, offset: commit });
+    const window = record.window ?? this.windowOf(g, record.topic, record.partition);
+    if (window.finish(record)) this.toCommit.add(window);
     if (this.paused && stats.inFlight <= this.opts.maxInFlight / 2) this.resume();
-  }
-
-  private offsetsOf(topic: string): PartitionOffsets {
-    let o = this.offsets.get(topic);
-    if (!o) this.offsets.set(topic, (o = new PartitionOffsets()));
-    return o;
   }
 
   private pause(): void {
@@ -193,19 +208,19 @@ export class Intake {
   async flushCommits(): Promise<void> {
     if (this.toCommit.size === 0) return;
     const entries = [...this.toCommit];
-    this.toCommit.clear();
+    this.toCommit = new Set();
     let failed: unknown;
     for (const g of this.groups) {
-      const mine = entries.filter(([, e]) => e.group === g);
+      const mine = entries.filter((w) => w.group === g);
       if (mine.length === 0 || !g.consumer) continue;
       try {
-        await g.consumer.commitOffsets(mine.map(([, { topic, partition, offset }]) => ({ topic, partition, offset })));
+        await g.consumer.commitOffsets(mine.map((w) => ({ topic: w.topic, partition: w.partition, offset: w.committable()! })));
         this.opts.stats.committed += mine.length;
       } catch (err) {
         failed = err;
         this.opts.stats.commitFailures++;
-        // a newer offset of the same partition, settled meanwhile, supersedes the failed one
-        for (const [k, e] of mine) if (!this.toCommit.has(k)) this.toCommit.set(k, e);
+        // tried again next round, with whatever offset the partition has reached by then
+        for (const w of mine) this.toCommit.add(w);
         this.opts.log?.(`commit of ${mine.length} offset(s) for group ${g.groupId} failed (${(err as Error).message}); trying again`);
       }
     }
