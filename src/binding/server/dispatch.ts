@@ -6,7 +6,7 @@ import { followTaskFromStore } from './cross-instance.js';
 import type { ErrorLog } from './errors.js';
 import type { RedeliveryGuard } from './redelivery.js';
 import type { ReplyPath, ReplyTarget } from './replies.js';
-import type { KafkaTaskStore } from './task-store.js';
+import { settledSince, type KafkaTaskStore } from './task-store.js';
 
 export interface Dispatcher {
   handler: A2ARequestHandler;
@@ -19,8 +19,11 @@ export interface Dispatcher {
   relay?: boolean;
 }
 
-/** Runs one request and replies to `target` (when the caller gave a reply topic). SDK errors are thrown. */
-export async function dispatch(d: Dispatcher, request: A2ARequest, ctx: ServerCallContext, target: ReplyTarget | undefined): Promise<void> {
+/**
+ * Runs one request and replies to `target` (when the caller gave a reply topic). SDK errors are thrown. `answered`:
+ * the request was answered before (a redelivered returnImmediately send): it only takes over a task whose runner died.
+ */
+export async function dispatch(d: Dispatcher, request: A2ARequest, ctx: ServerCallContext, target: ReplyTarget | undefined, answered = false): Promise<void> {
   const h = d.handler;
   const unary = (result: A2AResult) => d.replies.unary(target, result);
   switch (request.method) {
@@ -28,8 +31,12 @@ export async function dispatch(d: Dispatcher, request: A2ARequest, ctx: ServerCa
     case 'SEND_STREAMING_MESSAGE': {
       let params = request.params;
       const messageId = params.message?.messageId;
+      const background = request.method === 'SEND_MESSAGE' && params.configuration?.returnImmediately === true;
+      if (answered && (!background || !messageId)) return;
+      const since = Date.now();
       if (messageId) {
         const seen = await d.redeliveries.check(messageId, ctx);
+        if (answered && !(seen && 'takeover' in seen)) return;
         if (seen && 'settled' in seen) {
           const settled = seen.settled;
           if (request.method === 'SEND_MESSAGE') return unary({ $case: 'sendMessage', value: { payload: { $case: 'task', value: settled } } });
@@ -42,9 +49,12 @@ export async function dispatch(d: Dispatcher, request: A2ARequest, ctx: ServerCa
       }
       const run =
         request.method === 'SEND_MESSAGE'
-          ? h.sendMessage(params, ctx).then((r: Message | Task) =>
-              unary({ $case: 'sendMessage', value: { payload: 'role' in r ? { $case: 'message', value: r } : { $case: 'task', value: r } } }),
-            )
+          ? h.sendMessage(params, ctx).then(async (r: Message | Task) => {
+              await unary({ $case: 'sendMessage', value: { payload: 'role' in r ? { $case: 'message', value: r } : { $case: 'task', value: r } } });
+              // answered at once, but the work goes on here: the request stays open (its offset uncommitted) until
+              // the task settles, so a crash mid-task brings it back and another instance takes the task over
+              if (background && !('role' in r)) await settledHere(d, r, since, ctx);
+            })
           : d.replies.stream(target, h.sendMessageStream(params, ctx));
       if (!messageId) return run;
       return d.redeliveries.track(messageId, run);
@@ -74,4 +84,19 @@ export async function dispatch(d: Dispatcher, request: A2ARequest, ctx: ServerCa
     case 'GET_EXTENDED_AGENT_CARD':
       return unary({ $case: 'agentCard', value: await h.getAuthenticatedExtendedAgentCard(request.params, ctx) });
   }
+}
+
+/** Resolves once the task settles (terminal or interrupted) or its execution on this instance has ended. */
+function settledHere(d: Dispatcher, task: Task, since: number, ctx: ServerCallContext): Promise<void> {
+  const bus = d.busManager.getByTaskId(task.id, ctx);
+  if (!bus || settledSince(task, since)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      off();
+      bus.off('finished', done);
+      resolve();
+    };
+    const off = d.store.onUpdate((u) => u.task.id === task.id && settledSince(u.task, since) && done());
+    bus.on('finished', done);
+  });
 }

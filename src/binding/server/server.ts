@@ -233,16 +233,22 @@ export class KafkaAgentServer {
     const source = { topic, partition, offset: message.offset };
 
     // the same request again (redelivered after a rebalance or a broker restart): its first copy answers
+    let answered = false;
     if (correlationId) {
       const first = this.inFlight.get(correlationId);
       if (first) await first.catch(() => {});
       if (this.store.isAnswered(correlationId)) {
         this.stats.answeredBefore++;
         this.opts.onRecord?.({ requestId: correlationId, ok: true, error: 'answered before', ms: Date.now() - started });
-        return;
+        // a returnImmediately send is answered before its task ends: it goes on, silently, to take the task over
+        // if its runner died (dispatch does nothing more for any other answered request)
+        if ((headers[HEADERS.method] ?? 'SEND_MESSAGE') !== 'SEND_MESSAGE') return;
+        answered = true;
       }
     }
-    const work = tracingOn() ? this.handleTraced(headers, message, source, replyTopic, correlationId, started) : this.handleOnce(headers, message, source, replyTopic, correlationId, started);
+    const work = tracingOn()
+      ? this.handleTraced(headers, message, source, replyTopic, correlationId, started, answered)
+      : this.handleOnce(headers, message, source, replyTopic, correlationId, started, answered);
     if (!correlationId) return work;
     this.inFlight.set(correlationId, work);
     try {
@@ -260,6 +266,7 @@ export class KafkaAgentServer {
     replyTopic: string | undefined,
     correlationId: string | undefined,
     started: number,
+    answered: boolean,
   ): Promise<void> {
     const span = startSpan(
       `process ${source.topic}`,
@@ -280,7 +287,7 @@ export class KafkaAgentServer {
       contextFrom(headers),
     );
     try {
-      await withSpan(span, () => this.handleOnce(headers, message, source, replyTopic, correlationId, started));
+      await withSpan(span, () => this.handleOnce(headers, message, source, replyTopic, correlationId, started, answered));
       endSpan(span);
     } catch (err) {
       endSpan(span, err);
@@ -295,6 +302,7 @@ export class KafkaAgentServer {
     replyTopic: string | undefined,
     correlationId: string | undefined,
     started: number,
+    answered = false,
   ): Promise<void> {
     const { topic, partition } = source;
     const methodHeader = headers[HEADERS.method];
@@ -345,7 +353,9 @@ export class KafkaAgentServer {
       return;
     }
 
-    const target: ReplyTarget | undefined = replyTopic ? { topic: replyTopic, correlationId: correlationId ?? request.requestId, method: request.method, source } : undefined;
+    if (answered && request.method !== 'SEND_MESSAGE') return;
+    // an answered request is never answered again
+    const target: ReplyTarget | undefined = replyTopic && !answered ? { topic: replyTopic, correlationId: correlationId ?? request.requestId, method: request.method, source } : undefined;
     const deadline = Number(headers[HEADERS.deadline] ?? 0);
     if (deadline > 0 && deadline < Date.now()) {
       this.opts.onRecord?.({ method: request.method, requestId: request.requestId, ok: false, error: 'expired', ms: 0 });
@@ -354,7 +364,7 @@ export class KafkaAgentServer {
     let context: ServerCallContext | undefined;
     try {
       context = await callContext(request, headers, { card: this.opts.card, instanceId: this.instanceId, authenticate: this.opts.authenticate });
-      await dispatch(this.dispatcher, request, context, target);
+      await dispatch(this.dispatcher, request, context, target, answered);
       this.stats.handled++;
       this.opts.onRecord?.({ method: request.method, requestId: request.requestId, ok: true, ms: Date.now() - started });
     } catch (err) {
