@@ -19,6 +19,7 @@ import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { ReplyInbox } from './inbox.js';
 import { KafkaTransport } from './transport.js';
 import { kamfMeter, metricsOn } from '../../core/telemetry.js';
+import { MetricCallbacks } from '../../core/telemetry-callbacks.js';
 
 const BREAKER_LEVEL: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2, isolated: 3 };
 
@@ -48,6 +49,7 @@ export class KafkaClientRuntime implements RequestChannel {
   private batcher?: BatchingProducer;
   private readonly breakers = new Map<string, CircuitBreaker>();
   private closed = false;
+  private observed?: MetricCallbacks;
 
   constructor(
     private readonly kafka: Kafka,
@@ -60,13 +62,10 @@ export class KafkaClientRuntime implements RequestChannel {
     this.instanceId = this.options.instanceId ?? randomUUID().slice(0, 12);
     this.inbox = new ReplyInbox(kafka, codec, this.instanceId);
     if (metricsOn()) {
-      // observed on collection: 0 closed, 1 half-open, 2 open, 3 isolated, per agent topic this client called
-      kamfMeter()
-        .createObservableGauge('kamf.client.breaker.state', { description: 'Circuit state per agent topic: 0 closed, 1 half-open, 2 open, 3 isolated' })
-        .addCallback((r) => {
-          if (this.closed) return;
-          for (const [topic, b] of this.breakers) r.observe(BREAKER_LEVEL[b.state], { 'messaging.destination.name': topic, 'kamf.client.instance': this.instanceId });
-        });
+      // observed on collection until close: 0 closed, 1 half-open, 2 open, 3 isolated, per agent topic this client called
+      this.observed = new MetricCallbacks(kamfMeter()).gauge('kamf.client.breaker.state', { description: 'Circuit state per agent topic: 0 closed, 1 half-open, 2 open, 3 isolated' }, (r) => {
+        for (const [topic, b] of this.breakers) r.observe(BREAKER_LEVEL[b.state], { 'messaging.destination.name': topic, 'kamf.client.instance': this.instanceId });
+      });
     }
   }
 
@@ -139,6 +138,7 @@ export class KafkaClientRuntime implements RequestChannel {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.observed?.stop();
     await this.inbox.stop();
     await this.producer?.disconnect();
   }

@@ -6,6 +6,7 @@
  */
 import type { A2AMethod } from '../../codec/mapping/envelopes.js';
 import { kamfMeter, type Attributes } from '../../core/telemetry.js';
+import { MetricCallbacks } from '../../core/telemetry-callbacks.js';
 
 export interface AgentMetricSources {
   agent: string;
@@ -30,23 +31,31 @@ export class AgentMetrics {
   private readonly requests;
   private readonly duration;
   private readonly failures;
+  private readonly observed: MetricCallbacks;
 
   constructor(private readonly src: AgentMetricSources) {
     const meter = kamfMeter();
+    this.observed = new MetricCallbacks(meter);
     const agent = { 'gen_ai.agent.name': src.agent };
     this.requests = meter.createCounter('kamf.agent.requests', { description: 'Request records handled, by method and outcome' });
     this.duration = meter.createHistogram('kamf.agent.request.duration', { unit: 's', description: 'Time from reading a request to its last effect written' });
     this.failures = meter.createCounter('kamf.agent.failures', { description: 'Requests that failed, by error code' });
-    meter.createObservableGauge('kamf.agent.requests.in_flight', { description: 'Requests being handled now' }).addCallback((r) => r.observe(src.inFlight(), agent));
-    meter.createObservableGauge('kamf.agent.slots.used', { description: 'Concurrency slots taken' }).addCallback((r) => r.observe(src.slotsInUse(), agent));
-    meter.createObservableGauge('kamf.agent.slots.limit', { description: 'Concurrency slots of this instance' }).addCallback((r) => r.observe(src.capacity, agent));
-    meter.createObservableGauge('kamf.agent.effects.pending', { description: 'Replies, snapshots and dead letters waiting to be written' }).addCallback((r) => r.observe(src.pendingEffects(), agent));
-    meter.createObservableGauge('kamf.consumer.lag', { description: 'Request records fetched or waiting whose requests have not finished, per partition' }).addCallback((r) => {
-      for (const l of src.lag()) r.observe(l.lag, { ...agent, 'messaging.consumer.group.name': src.group, 'messaging.destination.name': l.topic, 'messaging.destination.partition.id': String(l.partition) });
-    });
-    meter.createObservableCounter('kamf.agent.events', { description: 'Server counts: handled, failed, deadLettered, deduplicated, takenOver, undeliverable, answeredBefore, tooLarge' }).addCallback((r) => {
-      for (const [event, n] of Object.entries(src.stats)) r.observe(n, { ...agent, 'kamf.event': event });
-    });
+    this.observed
+      .gauge('kamf.agent.requests.in_flight', { description: 'Requests being handled now' }, (r) => r.observe(src.inFlight(), agent))
+      .gauge('kamf.agent.slots.used', { description: 'Concurrency slots taken' }, (r) => r.observe(src.slotsInUse(), agent))
+      .gauge('kamf.agent.slots.limit', { description: 'Concurrency slots of this instance' }, (r) => r.observe(src.capacity, agent))
+      .gauge('kamf.agent.effects.pending', { description: 'Replies, snapshots and dead letters waiting to be written' }, (r) => r.observe(src.pendingEffects(), agent))
+      .gauge('kamf.consumer.lag', { description: 'Request records fetched or waiting whose requests have not finished, per partition' }, (r) => {
+        for (const l of src.lag()) r.observe(l.lag, { ...agent, 'messaging.consumer.group.name': src.group, 'messaging.destination.name': l.topic, 'messaging.destination.partition.id': String(l.partition) });
+      })
+      .counter('kamf.agent.events', { description: 'Server counts: handled, failed, deadLettered, deduplicated, takenOver, undeliverable, answeredBefore, tooLarge' }, (r) => {
+        for (const [event, n] of Object.entries(src.stats)) r.observe(n, { ...agent, 'kamf.event': event });
+      });
+  }
+
+  /** Ends the collection callbacks: a stopped server reports nothing. */
+  stop(): void {
+    this.observed.stop();
   }
 
   record(e: RecordEvent): void {

@@ -124,6 +124,7 @@ export class KafkaAgentServer {
   private readonly log: (line: string) => void;
   private unsubscribeCancels?: () => void;
   private closing = false;
+  private metrics?: AgentMetrics;
 
   constructor(private readonly opts: KafkaAgentServerOptions) {
     this.instanceId = opts.instanceId ?? randomUUID();
@@ -177,6 +178,7 @@ export class KafkaAgentServer {
       });
       const onRecord = opts.onRecord;
       this.opts = { ...opts, onRecord: (e) => (metrics.record(e), onRecord?.(e)) };
+      this.metrics = metrics;
     }
     this.replies = new ReplyPath({
       codec: opts.codec,
@@ -391,6 +393,7 @@ export class KafkaAgentServer {
    */
   async stop(graceMs = 15_000): Promise<void> {
     await this.intake.stop(graceMs);
+    this.metrics?.stop();
     this.closing = true;
     this.unsubscribeCancels?.();
     await this.store.stop();
