@@ -359,7 +359,8 @@ export class KafkaAgentServer {
     // an answered request is never answered again
     const target: ReplyTarget | undefined = replyTopic && !answered ? { topic: replyTopic, correlationId: correlationId ?? request.requestId, method: request.method, source } : undefined;
     const deadline = Number(headers[HEADERS.deadline] ?? 0);
-    if (deadline > 0 && deadline < Date.now()) {
+    // (an answered request's caller has its answer; the deadline was for that, not for the work it started)
+    if (!answered && deadline > 0 && deadline < Date.now()) {
       this.opts.onRecord?.({ method: request.method, requestId: request.requestId, ok: false, error: 'expired', ms: 0 });
       return; // the caller stopped waiting; running it now would only waste the agent's time
     }
