@@ -1,7 +1,7 @@
 /** BENCHMARKS.md from one run: each target beside its measured figure (met or not, honestly), then every figure. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { LevelSummary, Target } from './a2a/summary.js';
+import { clientsSideBySide, type LevelSummary, type Target } from './a2a/summary.js';
 import type { BenchResult } from './stats.js';
 import type { TracingRun, TracingSummary } from './tracing.js';
 
@@ -48,6 +48,8 @@ export function writeBenchmarksMd(file: string, run: BenchRun, resultsFile: stri
           `| ${s.name} | ${s.inFlight} | ${fmt(s.p50, 2)} [${fmt(s.p50Range[0], 2)}–${fmt(s.p50Range[1], 2)}] | ${fmt(s.p90, 2)} | ${fmt(s.p99, 2)} | ${fmt(s.max, 1)} | ${fmt(s.tasksPerSecond, 0)} [${fmt(s.tpsRange[0], 0)}–${fmt(s.tpsRange[1], 0)}] | ${fmt(s.cpuPerTask.client, 2)} / ${fmt(s.cpuPerTask.server, 2)} / ${fmt(s.cpuPerTask.broker, 2)} | ${fmt(s.maxRssMb.client, 0)} / ${fmt(s.maxRssMb.server, 0)} |`,
       ),
     );
+    const clients = clientsSideBySide(run.a2a);
+    if (clients) lines.push('', clients);
   }
   if (run.tracing) lines.push('', ...tracingTable(run.tracing));
   if (run.results.length) {

@@ -9,6 +9,7 @@ import type { IHeaders } from 'kafkajs';
 import { KafkaClientRuntime, agentInterfaceUrl, connectMesh } from '../../src/binding/index.js';
 import { createKafka, ensureTopics, loadConfig, resolveEndpoints } from '../../src/core/index.js';
 import { cpuMs, maxRssMb, type CaseName, type ToChild, type ToDriver } from './protocol.js';
+import { platformaticCaller } from './raw-platformatic.js';
 
 const send = (m: ToDriver) => process.send!(m);
 const mode = process.argv[2] as CaseName;
@@ -57,6 +58,15 @@ async function rawCall(): Promise<Call> {
     await done;
     waiting.delete(c);
   };
+}
+
+async function rawPlatformaticCall(): Promise<Call> {
+  const kafka = createKafka(config, resolveEndpoints(config), { clientId: `bench-pk-admin-${id}` });
+  const replies = `bench.pk.replies.${id}`;
+  await ensureTopics(kafka, [{ name: replies, partitions: 1, compacted: false }]);
+  const caller = await platformaticCaller(resolveEndpoints(config).brokers, id, target.requests!, replies, RAW_RECORD_BYTES);
+  close = caller.close;
+  return (i) => caller.call(`${id}-${i}-${randomUUID()}`);
 }
 
 async function a2aClient(): Promise<Client> {
@@ -108,7 +118,7 @@ async function runLevel(call: Call, inFlight: number, n: number, warmup: number)
   return { type: 'level', inFlight, latenciesMs: latencies, seconds: (performance.now() - t0) / 1000, cpuMs: cpuMs() - c0, maxRssMb: maxRssMb() };
 }
 
-const call = await (mode === 'raw' ? rawCall() : a2aCall()).catch((err: Error) => {
+const call = await (mode === 'raw' ? rawCall() : mode === 'raw-platformatic' ? rawPlatformaticCall() : a2aCall()).catch((err: Error) => {
   send({ type: 'error', message: err.stack ?? String(err) });
   process.exit(1);
 });

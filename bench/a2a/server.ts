@@ -13,6 +13,7 @@ import { createKafka, ensureTopics, loadConfig, pkgPath, resolveEndpoints } from
 import { startRouter } from '../../src/router/index.js';
 import { EchoExecutor } from '../../agents/echo/executor.js';
 import { cpuMs, maxRssMb, type CaseName, type ToChild, type ToDriver } from './protocol.js';
+import { platformaticEcho } from './raw-platformatic.js';
 
 const send = (m: ToDriver) => process.send!(m);
 const mode = process.argv[2] as CaseName;
@@ -39,10 +40,19 @@ async function rawEcho(): Promise<Record<string, unknown>> {
         const to = String(m.headers?.r ?? '');
         byTopic.set(to, [...(byTopic.get(to) ?? []), replies[i]!]);
       });
-      await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      // not awaited: the next fetch overlaps this produce, as the @platformatic/kafka echo's does
+      producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) }).catch((err: Error) => send({ type: 'error', message: err.message }));
     },
   });
   stops.push(() => consumer.disconnect(), () => producer.disconnect());
+  return { requests };
+}
+
+async function rawPlatformaticEcho(): Promise<Record<string, unknown>> {
+  const kafka = createKafka(config, resolveEndpoints(config), { clientId: `bench-pk-admin-${id}` });
+  const requests = `bench.pk.requests.${id}`;
+  await ensureTopics(kafka, [{ name: requests, partitions: 1, compacted: false }]);
+  stops.push(await platformaticEcho(resolveEndpoints(config).brokers, id, requests));
   return { requests };
 }
 
@@ -112,7 +122,7 @@ process.on('message', async (m: ToChild) => {
 
 try {
   const target =
-    mode === 'raw' ? await rawEcho() : mode === 'http' || mode === 'http-stream' ? await httpAgent() : await kafkaAgent(mode === 'router');
+    mode === 'raw' ? await rawEcho() : mode === 'raw-platformatic' ? await rawPlatformaticEcho() : mode === 'http' || mode === 'http-stream' ? await httpAgent() : await kafkaAgent(mode === 'router');
   send({ type: 'ready', target });
 } catch (err) {
   send({ type: 'error', message: (err as Error).stack ?? String(err) });

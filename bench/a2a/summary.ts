@@ -99,3 +99,15 @@ export function a2aTargets(levels: CaseLevel[], summary: LevelSummary[]): Target
   ratioTarget('streaming, time to first event (one in flight, p50): Kafka ÷ HTTP SSE', '≤ 1.0×', ratio(levels, 'kafka-stream', 'http-stream', 1, (l) => l.p50), (x) => x <= 1);
   return t;
 }
+
+/** The raw floor on @platformatic/kafka against kafkajs (medians): the evidence for which client KAMF uses. */
+export function clientsSideBySide(summary: LevelSummary[]): string | undefined {
+  const pair = (inFlight: number) => [summary.find((s) => s.name === 'raw-platformatic' && s.inFlight === inFlight), summary.find((s) => s.name === 'raw' && s.inFlight === inFlight)] as const;
+  const levels = [...new Set(summary.filter((s) => s.name === 'raw-platformatic').map((s) => s.inFlight))].sort((a, b) => a - b);
+  const parts = levels.flatMap((n) => {
+    const [pk, kj] = pair(n);
+    if (!pk || !kj) return [];
+    return [`${n} in flight: p50 ${fmt(pk.p50 / kj.p50)}×, tasks/s ${fmt(pk.tasksPerSecond / kj.tasksPerSecond)}×, CPU per round trip ${fmt(pk.cpuPerTask.total / kj.cpuPerTask.total)}×`];
+  });
+  return parts.length ? `Kafka clients side by side on the raw floor (same round trip and settings), @platformatic/kafka 1.35 ÷ kafkajs 2.2.4: ${parts.join('; ')}.` : undefined;
+}
