@@ -171,7 +171,7 @@ export class Intake {
   /** One write of the record is done (produced or dead-lettered); the last one settles it. */
   ack(record: InFlight, g?: SourceGroup): void {
     record.pending--;
-    if (record.pending === 0) this.settle(g ?? this.groupOf(record.topic), record);
+    if (record.pending === 0) this.settle(g ?? record.window?.group ?? this.groupOf(record.topic), record);
   }
 
   /** The record is done: out of flight, its offset committable once those before it are. */

@@ -128,7 +128,7 @@ export class OutputWriter {
   /** Writes a batch (retrying transient failures in the writer); only records Kafka refuses go to the DLQ. */
   private async produce(destination: string, batch: Output[]): Promise<void> {
     try {
-      await this.writer!.write(batch.map((o) => ({ topic: o.topic, message: o.message })));
+      await this.writer!.write(batch); // an Output is a WriteRecord (topic, message): no copy per record
     } catch (err) {
       if (err instanceof FatalWrite || !(err instanceof RefusedWrite)) {
         // not authorized, or stopped before written: the offsets stay where they are and the records come again
