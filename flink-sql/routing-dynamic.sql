@@ -8,15 +8,16 @@
 -- agent.routes (compacted; written by KAMF's routes projector from agent.registry, liveness included):
 --   key 'skill:<skill id, lower case>' -> {"route": ..., "agents": "<agent>,<agent>"}  live agents offering the skill
 --   key 'agent:<name>'                 -> {"route": ..., "agents": "<name>"}            while the agent is live
---   a tombstone when no live agent backs the key any more.
+--   "agents": "" once no live agent backs the key any more (an update, not a tombstone: see docs/routing.md).
 -- Headers used:
 --   kamf-target-agent  ONE target agent (a live agent, or the request is unroutable)
 --   kamf-skill         requested skill, used when no target is given: every live agent offering it gets the request
 --   kamf-priority      'high' or 'urgent' -> the agent's high lane; anything else -> its normal lane
 -- A request no live agent takes goes to a2a.unroutable with its headers and value unchanged.
 
--- Flink: a source partition (or agent.routes) without records for a second no longer holds the event time back,
--- so a request is joined as soon as its own partition has moved past it.
+-- Flink joins a request once the event time (watermark) of both inputs has passed its timestamp: a source partition
+-- without records for a second no longer holds it back, agent.routes after 100 ms (below, so it is never the input
+-- that idles last).
 SET 'table.exec.source.idle-timeout' = '1 s';
 
 CREATE TABLE ingress (
@@ -51,7 +52,8 @@ CREATE TABLE routes (
   'topic' = '${KAMF_TOPIC_PREFIX:-}agent.routes',
   'properties.bootstrap.servers' = '${KAFKA_BROKERS}',
   'key.format' = 'raw',
-  'value.format' = 'json'
+  'value.format' = 'json',
+  'scan.watermark.idle-timeout' = '100 ms'
 );
 
 -- One sink for every agent lane: each row names its topic in the writable `topic` metadata column, which must
@@ -96,7 +98,7 @@ SELECT
   END AS lane
 FROM ingress;
 
--- Which agents take it, from agent.routes (NULL: no live agent).
+-- Which agents take it, from agent.routes (NULL or '': no live agent).
 CREATE TEMPORARY VIEW routed AS
 SELECT r.k, r.v, r.headers, r.lane, s.agents
 FROM requests AS r
@@ -117,5 +119,5 @@ BEGIN
   INSERT INTO agent_requests
     SELECT k, v, headers, CONCAT('${KAMF_TOPIC_PREFIX:-}agent.', SPLIT_INDEX(agents, ',', 3), '.requests', lane) FROM routed
     WHERE SPLIT_INDEX(agents, ',', 3) <> '';
-  INSERT INTO unroutable SELECT k, v, headers FROM routed WHERE agents IS NULL;
+  INSERT INTO unroutable SELECT k, v, headers FROM routed WHERE COALESCE(agents, '') = '';
 END;

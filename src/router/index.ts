@@ -16,6 +16,7 @@ import type { RouterStatsSnapshot } from './metrics.js';
 import type { RouterPlan } from './plan.js';
 import { resolvePlaceholders, substituteSql, type Vars } from './placeholders.js';
 import { planRoutingSql } from './sql.js';
+import { startRoutesProjection } from './routes-projection.js';
 
 export { formatPlan, planToJson, type RouterPlan } from './plan.js';
 export { planRoutingSql, loadRoutingFile } from './sql.js';
@@ -54,6 +55,8 @@ export interface StartRouterOptions {
   flink?: Partial<Omit<FlinkClusterOptions, 'cacheDir' | 'runDir'>> & { settings?: Record<string, string> };
   progress?: Progress;
   log?: (line: string) => void;
+  /** Keep the `agent.routes` the file joins current from `agent.registry` while routing (routes-projection.ts). Default true. */
+  projectRoutes?: boolean;
 }
 
 export interface RunningRouter {
@@ -81,6 +84,17 @@ export async function startRouter(opts: StartRouterOptions): Promise<RunningRout
   const vars = routerVars(opts.config, opts.vars ?? {});
   const log = opts.log ?? (() => {});
   const progress = opts.progress ?? silent;
+  const stopProjection = opts.projectRoutes === false ? async () => {} : await startRoutesProjection(opts.config, substituteSql(text, resolvePlaceholders(text, vars, basename(opts.file))), log);
+  try {
+    const router = await startEngine(opts, text, vars, log, progress);
+    return { ...router, stop: () => router.stop().finally(stopProjection) };
+  } catch (err) {
+    await stopProjection();
+    throw err;
+  }
+}
+
+async function startEngine(opts: StartRouterOptions, text: string, vars: Record<string, string>, log: (line: string) => void, progress: Progress): Promise<RunningRouter> {
   if (opts.engine === 'rxjs') {
     const plan = planRoutingSql(text, vars, opts.file);
     const serdes = new Map<string, AvroSerde>();

@@ -26,6 +26,7 @@ import { compile, inferType, renderValue } from '../../src/router/expr.js';
 import type { Expr, SqlType } from '../../src/router/plan.js';
 import { relationColumns } from '../../src/router/sql.js';
 import { GatewaySession, listRoutingJobs, planRoutingSql, routerVars, startRouter, stopRouting, type GatewayColumn, type RunningRouter } from '../../src/router/index.js';
+import { DYNAMIC_EXPECTED, dynamicScenario } from '../support/dynamic-routing.js';
 import { testConfig } from '../support/infra.js';
 
 const id = randomUUID().slice(0, 6);
@@ -624,5 +625,32 @@ FROM (SELECT id, ${typed} FROM (VALUES\n  ${values}) AS r(id, ${COLUMNS.map(([n]
     }
     console.info(`expression differential (seed ${seed}): ${cases.length} expressions x ${rows.length} rows = ${cases.length * rows.length} values compared, ${mismatches.length} mismatches (${refused.size} refused at load, ${failing.size} with run-time errors)`);
     expect(mismatches.slice(0, 25), `seed ${seed}; rerun with KAMF_DIFF_SEED=${seed}`).toEqual([]);
+  });
+});
+
+// ---- dynamic routing: agent.routes joined FOR SYSTEM_TIME AS OF, topics named by rows --------------------------
+
+describe('dynamic routing on Flink: routing-dynamic.sql with a new agent', () => {
+  it('routes a new agent by skill and by name once announced, and not after it left (as the embedded engine does)', { timeout: 300_000 }, async () => {
+    const P = `fdyn-${id}.`;
+    mesh ??= connectMesh(config);
+    // the test's projector shows what agent.routes holds; startRouter runs one as well (two writers agree)
+    const scenario = dynamicScenario(mesh, P, { ownProjector: true });
+    await scenario.setUp();
+    try {
+      const router = await startRouter({ file: pkgPath('flink-sql', 'routing-dynamic.sql'), engine: 'flink', config, vars: { KAMF_TOPIC_PREFIX: P }, gateway: cluster.gatewayUrl, name: `dynamic-${id}` });
+      routers.push(router);
+      // the projection as written: the job reads it from agent.routes and joins the version valid at each request's time
+      const out = await scenario.run((key, agents) => {
+        const v = scenario.projector.routes.get(key);
+        return (v === undefined ? undefined : (JSON.parse(v) as { agents: string }).agents) === agents;
+      });
+      expect(out).toEqual(DYNAMIC_EXPECTED);
+      const jobs = await listRoutingJobs(cluster.gatewayUrl);
+      expect(jobs.find((j) => j.id === router.jobIds![0])?.status).toBe('RUNNING');
+      await stopRouting(cluster.gatewayUrl, `dynamic-${id}`);
+    } finally {
+      await scenario.tearDown();
+    }
   });
 });

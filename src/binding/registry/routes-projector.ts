@@ -6,8 +6,10 @@
  *   "agents": "<a>,<b>"}`:
  *   - `skill:<id>` (the skill id in lower case): the live agents whose newest card offers the skill, sorted;
  *   - `agent:<name>`: the agent itself, while it has a live instance (so SQL can check a named target).
- *   A key no live agent backs any more gets a tombstone. Routing SQL declares the topic as an `upsert-kafka` table
- *   and joins it `FOR SYSTEM_TIME AS OF` (flink-sql/routing-dynamic.sql).
+ *   A key no live agent backs any more gets `"agents": ""`, an update rather than a tombstone: Flink's upsert-kafka
+ *   source turns a tombstone into a DELETE carrying the previous row's timestamp, so a temporal join would lose that
+ *   version for every request since it was written. Routing SQL declares the topic as an `upsert-kafka` table and
+ *   joins it `FOR SYSTEM_TIME AS OF` (flink-sql/routing-dynamic.sql).
  * - The projector follows the registry (an AgentDirectory: liveness included) and the projection itself, and
  *   writes whatever differs from what the registry says. So several projectors (one per router) converge on the
  *   same content, a projector that starts late repairs what changed while none ran, and a record another
@@ -53,14 +55,20 @@ export function routeValue(row: RouteRow): string {
   return JSON.stringify({ route: row.route, agents: row.agents });
 }
 
-/** The records that turn `current` (key -> value as the topic holds it) into `desired`: changed rows and tombstones. */
+/**
+ * The records that turn `current` (key -> value as the topic holds it) into `desired`: changed rows, and an empty
+ * row (`"agents": ""`) for a key nothing backs any more.
+ */
 export function routeWrites(current: ReadonlyMap<string, string>, desired: ReadonlyMap<string, RouteRow>): Array<{ key: string; value: string | null }> {
   const writes: Array<{ key: string; value: string | null }> = [];
   for (const [key, row] of desired) {
     const value = routeValue(row);
     if (current.get(key) !== value) writes.push({ key, value });
   }
-  for (const key of current.keys()) if (!desired.has(key)) writes.push({ key, value: null });
+  for (const key of current.keys()) {
+    const empty = routeValue({ route: key, agents: '' });
+    if (!desired.has(key) && current.get(key) !== empty) writes.push({ key, value: empty });
+  }
   return writes;
 }
 
@@ -87,7 +95,7 @@ const optionsSchema = z.object({
 });
 
 export interface RoutesProjectorStats {
-  /** Records written (rows and tombstones). */
+  /** Records written. */
   written: number;
   /** Rows the projection holds now, as read back. */
   rows: number;
@@ -124,6 +132,11 @@ export class RoutesProjector {
     for (const e of ['joined', 'updated', 'left'] as const) this.directory.on(e, () => this.schedule());
     this.schedule();
     await this.flush();
+  }
+
+  /** The projection as this projector last read or wrote it: route key -> JSON value. */
+  get routes(): ReadonlyMap<string, string> {
+    return this.current;
   }
 
   /** Resolves when everything the registry said so far is written. */

@@ -29,6 +29,8 @@ const TABLE_OPTIONS = new Set([
   'sink.partitioner',
   'sink.transactional-id-prefix',
   'scan.topic-partition-discovery.interval',
+  // event time on Flink (a lookup table's idleness); nothing to do for the embedded engine
+  'scan.watermark.idle-timeout',
 ]);
 
 const READABLE_METADATA = new Set(['headers', 'timestamp', 'topic', 'partition', 'offset', 'timestamp-type', 'leader-epoch']);

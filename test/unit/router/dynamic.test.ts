@@ -77,7 +77,7 @@ describe('routing-dynamic.sql on the embedded engine', () => {
     expect(route({ 'kamf-target-agent': 'ghost' })).toEqual(['unroutable:']);
     expect(route({})).toEqual(['unroutable:']);
     // the agent left: its key is gone, its requests are unroutable again
-    rows.delete('agent:newbie');
+    rows.set('agent:newbie', { route: 'agent:newbie', agents: '', updated: 2 });
     rows.set('skill:greet', { route: 'skill:greet', agents: 'echo', updated: 2 });
     expect(route({ 'kamf-target-agent': 'newbie' })).toEqual(['unroutable:']);
     expect(route({ 'kamf-skill': 'greet' })).toEqual(['agent_requests:u.agent.echo.requests']);
@@ -174,7 +174,7 @@ describe('the routes projection', () => {
     ]);
   });
 
-  it('writes what differs and tombstones what no live agent backs', () => {
+  it('writes what differs and empties (no tombstone) what no live agent backs', () => {
     const desired = routeRows([agent('data', ['win_rate'])]);
     const current = new Map([
       ['agent:data', '{"route":"agent:data","agents":"data"}'],
@@ -183,8 +183,9 @@ describe('the routes projection', () => {
     ]);
     expect(routeWrites(current, desired)).toEqual([
       { key: 'skill:win_rate', value: '{"route":"skill:win_rate","agents":"data"}' },
-      { key: 'agent:cs', value: null },
+      { key: 'agent:cs', value: '{"route":"agent:cs","agents":""}' },
     ]);
     expect(routeWrites(new Map([...desired].map(([k, r]) => [k, JSON.stringify(r)])), desired)).toEqual([]);
+    expect(routeWrites(new Map([['agent:cs', '{"route":"agent:cs","agents":""}']]), desired)).toEqual([{ key: 'agent:data', value: '{"route":"agent:data","agents":"data"}' }, { key: 'skill:win_rate', value: '{"route":"skill:win_rate","agents":"data"}' }]);
   });
 });
