@@ -32,6 +32,11 @@ export const HEADERS = {
   tenant: 'kamf-tenant',
   /** Epoch millis after which the caller no longer waits; servers drop expired requests. */
   deadline: 'kamf-deadline',
+  /**
+   * A control record, not a request: the caller stopped reading the stream of this correlation id (the header's
+   * value). Sent with the stream request's key, so it reaches the instance serving that stream; no value.
+   */
+  endStream: 'kamf-end-stream',
   /** DLQ: why the record was dead-lettered, and where it came from. */
   dlqReason: 'kamf-dlq-reason',
   dlqCode: 'kamf-dlq-code',

@@ -19,4 +19,6 @@ export interface RequestChannel {
   breakerFor(topic: string): CircuitBreaker;
   /** Encodes and produces one request record. */
   send(topic: string, request: A2ARequest, headers: IHeaders, key: string): Promise<void>;
+  /** Tells the server that the stream of `correlationId` lost its reader (best effort, not awaited). */
+  endStream(topic: string, key: string, correlationId: string, routing: IHeaders): void;
 }

@@ -112,6 +112,15 @@ export class KafkaClientRuntime implements RequestChannel {
     await policy.execute(() => batcher.send(topic, { key, value, headers }));
   }
 
+  /**
+   * Tells the server of a stream that its caller stopped reading (a `kamf-end-stream` control record, with the
+   * stream request's key so it reaches the same partition). Best effort: a lost one leaves the stream to end with its task.
+   */
+  endStream(topic: string, key: string, correlationId: string, routing: IHeaders): void {
+    if (this.closed || !this.batcher) return;
+    this.batcher.send(topic, { key, value: null, headers: { ...routing, [HEADERS.endStream]: correlationId } }).catch(() => {});
+  }
+
   /** A transport straight to a request topic (for callers that know it, e.g. the router). */
   transportTo(topic: string, card: AgentCard): Transport {
     return new KafkaTransport(this, topic, card);

@@ -167,9 +167,14 @@ export class KafkaTransport implements Transport {
     // the caller's span: from the send until the last reply, parent of everything the request causes
     const span = tracingOn() ? startSpan(`send ${this.topic}`, SpanKind.PRODUCER, sendAttributes(this.topic, this.card.name, method, requestId), contextFrom(options?.serviceParameters)) : undefined;
     let failed: unknown;
+    const key = keyOf(method, params, requestId);
+    let sent: IHeaders | undefined;
+    let ended = false;
     try {
       const timeoutMs = rt.options.timeoutMs;
-      await rt.send(this.topic, this.envelope(requestId, method, params), this.headers(requestId, method, params, options, timeoutMs, span), keyOf(method, params, requestId));
+      const headers = this.headers(requestId, method, params, options, timeoutMs, span);
+      await rt.send(this.topic, this.envelope(requestId, method, params), headers, key);
+      sent = headers;
       let expected = 0;
       const early = new Map<number, A2AResponse>();
       for (;;) {
@@ -197,6 +202,7 @@ export class KafkaTransport implements Transport {
           const next = early.get(expected)!;
           early.delete(expected);
           expected++;
+          if (next.endOfStream || next.error) ended = true;
           if (next.error) throw fromJsonRpcErrorResponse({ jsonrpc: '2.0', id: requestId, error: { code: next.error.code, message: next.error.message, ...(next.error.data !== undefined ? { data: next.error.data as never } : {}) } });
           if (next.result) yield next.result;
           if (next.endOfStream) return;
@@ -209,6 +215,9 @@ export class KafkaTransport implements Transport {
       endSpan(span, failed);
       signal?.removeEventListener('abort', onAbort);
       unregister();
+      // a stream left before its end (the caller stopped reading, aborted or timed out): tell the server, which
+      // would otherwise keep it, and a concurrency slot, until the task settles
+      if (sent && !ended && STREAMS.has(method)) rt.endStream(this.topic, key, requestId, routingHeaders(sent));
     }
   }
 
@@ -259,6 +268,15 @@ function sendAttributes(topic: string, agent: string, method: A2AMethod, request
 }
 
 /** Requests of one conversation share a key, so they land on one partition and one server instance, in order. */
+const STREAMS: ReadonlySet<A2AMethod> = new Set(['SEND_STREAMING_MESSAGE', 'SUBSCRIBE_TO_TASK']);
+
+/** The headers a router routes by: a stream's end must follow the stream's request to the same agent. */
+function routingHeaders(h: IHeaders): IHeaders {
+  const out: IHeaders = {};
+  for (const name of [HEADERS.target, HEADERS.skill, HEADERS.priority, HEADERS.tenant]) if (h[name] !== undefined) out[name] = h[name];
+  return out;
+}
+
 function keyOf(method: A2AMethod, params: unknown, requestId: string): string {
   if (method === 'SEND_MESSAGE' || method === 'SEND_STREAMING_MESSAGE') {
     const m = (params as SendMessageRequest).message;

@@ -7,6 +7,7 @@ import type { ErrorLog } from './errors.js';
 import type { RedeliveryGuard } from './redelivery.js';
 import type { ReplyPath, ReplyTarget } from './replies.js';
 import { settledSince, type KafkaTaskStore } from './task-store.js';
+import type { StreamEnds } from './stream-ends.js';
 
 export interface Dispatcher {
   handler: A2ARequestHandler;
@@ -17,6 +18,19 @@ export interface Dispatcher {
   log: ErrorLog;
   /** The handler relays to an agent elsewhere, which follows its own tasks (no snapshots here to follow). */
   relay?: boolean;
+  /** Streams their callers ended (`kamf-end-stream`). */
+  streamEnds: StreamEnds;
+}
+
+/** Writes a stream until it ends or its caller ends it; `drain`: read on unwritten (the events save the task). */
+async function streamTo(d: Dispatcher, target: ReplyTarget | undefined, events: AsyncGenerator<StreamResponse, void, undefined>, drain: boolean): Promise<void> {
+  if (!target) return d.replies.stream(target, events);
+  const end = d.streamEnds.open(target.correlationId);
+  try {
+    await d.replies.stream(target, events, { signal: end.signal, drain });
+  } finally {
+    end.close();
+  }
 }
 
 /**
@@ -55,7 +69,7 @@ export async function dispatch(d: Dispatcher, request: A2ARequest, ctx: ServerCa
               // the task settles, so a crash mid-task brings it back and another instance takes the task over
               if (background && !('role' in r)) await settledHere(d, r, since, ctx);
             })
-          : d.replies.stream(target, h.sendMessageStream(params, ctx));
+          : streamTo(d, target, h.sendMessageStream(params, ctx), true);
       if (!messageId) return run;
       return d.redeliveries.track(messageId, run);
     }
@@ -70,7 +84,7 @@ export async function dispatch(d: Dispatcher, request: A2ARequest, ctx: ServerCa
       // the task may be running on another instance: then follow its snapshots instead of a local event bus
       const local = d.relay || d.busManager.getByTaskId(taskId, ctx);
       const events = local ? h.resubscribe(request.params, ctx) : followTaskFromStore(d.store, h, request.params, ctx);
-      return d.replies.stream(target, events);
+      return streamTo(d, target, events, false);
     }
     case 'CREATE_TASK_PUSH_NOTIFICATION_CONFIG':
       return unary({ $case: 'pushConfig', value: await h.createTaskPushNotificationConfig(request.params, ctx) });

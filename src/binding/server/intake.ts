@@ -16,6 +16,8 @@ export interface RequestIntakeOptions {
   catchUp: () => Promise<void>;
   /** Handles one record; its offset is committed once this settles. */
   handle: (topic: string, partition: number, message: KafkaMessage) => Promise<void>;
+  /** True when the record is a control record, handled by this call (no slot, no `handle`). */
+  control?: (message: KafkaMessage) => boolean;
 }
 
 /**
@@ -80,6 +82,14 @@ export class RequestIntake {
         }
         for (const message of batch.messages) {
           if (!isRunning() || isStale() || this.stopped) break;
+          // a control record (a caller ending its stream) is handled at once: it must not wait behind the slots
+          // that the streams it ends are holding
+          if (this.opts.control?.(message)) {
+            this.offsets.begin(batch.topic, batch.partition, message.offset);
+            resolveOffset(message.offset);
+            this.finish(batch.topic, batch.partition, message.offset);
+            continue;
+          }
           const release = await this.acquireSlot(heartbeat, lane.priority);
           this.offsets.begin(batch.topic, batch.partition, message.offset);
           resolveOffset(message.offset); // fetch position only; commits happen in finish()

@@ -69,8 +69,38 @@ export class ReplyPath {
    * Stream events in order; a final record with endOfStream (and no result) closes the stream. Each event waits only
    * until its record holds its place in the writer's order, not for its write: a stream's events share produce
    * requests instead of paying a round trip each. All its writes are awaited before the stream counts as answered.
+   * `end` aborts when the caller stops reading (a `kamf-end-stream` record): nothing more is written, and the events are either dropped at once (`drain: false`, a follower such as SubscribeToTask) or read
+   * to their end unwritten (`drain: true`: a SendStreamingMessage's events are what saves its task), its final reply
+   * still written so the request counts as answered.
    */
-  async stream(target: ReplyTarget | undefined, events: AsyncGenerator<StreamResponse, void, undefined>): Promise<void> {
+  async stream(target: ReplyTarget | undefined, events: AsyncGenerator<StreamResponse, void, undefined>, end?: { signal: AbortSignal; drain: boolean }): Promise<void> {
+    if (end && target) return this.streamUntilEnded(target, events, end.signal, end.drain);
+    return this.streamAll(target, events);
+  }
+
+  private async streamUntilEnded(target: ReplyTarget, events: AsyncGenerator<StreamResponse, void, undefined>, signal: AbortSignal, drain: boolean): Promise<void> {
+    const ended = new Promise<'ended'>((r) => (signal.aborted ? r('ended') : signal.addEventListener('abort', () => r('ended'), { once: true })));
+    let writing = true;
+    const rest = async function* () {
+      for (;;) {
+        const next = writing ? await Promise.race([events.next(), ended]) : await events.next();
+        if (next === 'ended') {
+          writing = false;
+          // a follower waits for events that may never come: let it go (it ends at its next event, if any)
+          if (!drain) {
+            events.return(undefined).catch(() => {});
+            return;
+          }
+          continue;
+        }
+        if (next.done) return;
+        if (writing) yield next.value;
+      }
+    };
+    return this.streamAll(target, rest(), () => writing || drain);
+  }
+
+  private async streamAll(target: ReplyTarget | undefined, events: AsyncGenerator<StreamResponse, void, undefined>, finalReply: () => boolean = () => true): Promise<void> {
     let seq = 0;
     const writes: Promise<void>[] = [];
     const send = (sequence: number, endOfStream: boolean, result?: A2AResult, error?: A2AResponse['error']) =>
@@ -89,11 +119,11 @@ export class ReplyPath {
         if (writes.length >= 64) await Promise.all(writes.splice(0));
       }
     } catch (err) {
-      if (target) await send(seq, true, undefined, errorOf(err, this.opts.log));
+      if (target && finalReply()) await send(seq, true, undefined, errorOf(err, this.opts.log));
       await Promise.all(writes);
       return;
     }
-    if (target) await send(seq, true);
+    if (target && finalReply()) await send(seq, true);
     await Promise.all(writes);
   }
 

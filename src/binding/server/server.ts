@@ -35,6 +35,7 @@ import { ReplyPath, kamfData, type ReplyTarget } from './replies.js';
 import { KafkaTaskStore } from './task-store.js';
 import { tracedExecutor } from './traced-executor.js';
 import { AgentMetrics } from './metrics.js';
+import { StreamEnds } from './stream-ends.js';
 import { ATTR, SpanKind, contextFrom, endSpan, logLine, metricsOn, startSpan, tracingOn, withSpan } from '../../core/telemetry.js';
 
 export { STATE_HEADERS_KEY, STATE_INSTANCE_KEY } from './call-context.js';
@@ -125,6 +126,7 @@ export class KafkaAgentServer {
   private unsubscribeCancels?: () => void;
   private closing = false;
   private metrics?: AgentMetrics;
+  private readonly streamEnds = new StreamEnds();
 
   constructor(private readonly opts: KafkaAgentServerOptions) {
     this.instanceId = opts.instanceId ?? randomUUID();
@@ -164,6 +166,7 @@ export class KafkaAgentServer {
       commitIntervalMs: opts.commitIntervalMs ?? 100,
       catchUp: () => this.store.catchUp(),
       handle: (topic, partition, message) => this.handle(topic, partition, message),
+      control: (message) => this.control(message),
     });
     if (metricsOn()) {
       const metrics = new AgentMetrics({
@@ -198,6 +201,7 @@ export class KafkaAgentServer {
       replies: this.replies,
       log: this.log,
       relay: !!opts.requestHandler,
+      streamEnds: this.streamEnds,
     };
   }
 
@@ -220,6 +224,14 @@ export class KafkaAgentServer {
     await this.store.start();
     if (this.opts.executor) this.unsubscribeCancels = publishRemoteCancels(this.store, this.busManager, this.opts.executor);
     await this.intake.start();
+  }
+
+  /** A control record: a caller ending its stream. True when the record was one (it carries no request). */
+  private control(message: KafkaMessage): boolean {
+    const end = message.headers?.[HEADERS.endStream];
+    if (end === undefined) return false;
+    this.streamEnds.end(String(Array.isArray(end) ? end[end.length - 1] : end));
+    return true;
   }
 
   /**
@@ -381,6 +393,11 @@ export class KafkaAgentServer {
     // the write-behind store's barrier, outside the try: the reply is out, so a failure here must not answer again;
     // usually already passed, since the writer put the request's snapshots on the wire before its reply
     if (context) await this.store.settled(context);
+  }
+
+  /** Concurrency slots taken by requests being handled (streams included), of `concurrency`. */
+  get slotsInUse(): number {
+    return this.intake.slotsInUse;
   }
 
   /** Records waiting to be written (replies, snapshots, markers, dead letters). */
