@@ -634,11 +634,11 @@ describe('dynamic routing on Flink: routing-dynamic.sql with a new agent', () =>
   it('routes a new agent by skill and by name once announced, and not after it left (as the embedded engine does)', { timeout: 300_000 }, async () => {
     const P = `fdyn-${id}.`;
     mesh ??= connectMesh(config);
-    // the test's projector shows what agent.routes holds; startRouter runs one as well (two writers agree)
+    // the test's projector keeps agent.routes and shows what it holds (one writer, so the versions are the test's own)
     const scenario = dynamicScenario(mesh, P, { ownProjector: true });
     await scenario.setUp();
     try {
-      const router = await startRouter({ file: pkgPath('flink-sql', 'routing-dynamic.sql'), engine: 'flink', config, vars: { KAMF_TOPIC_PREFIX: P }, gateway: cluster.gatewayUrl, name: `dynamic-${id}` });
+      const router = await startRouter({ file: pkgPath('flink-sql', 'routing-dynamic.sql'), engine: 'flink', config, vars: { KAMF_TOPIC_PREFIX: P }, gateway: cluster.gatewayUrl, name: `dynamic-${id}`, projectRoutes: false });
       routers.push(router);
       // the projection as written: the job reads it from agent.routes and joins the version valid at each request's time
       const out = await scenario.run((key, agents) => {
