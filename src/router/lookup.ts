@@ -17,6 +17,8 @@ export interface LookupFollowerOptions {
   plan: RouterPlan;
   kafkaFor: (brokers: string[]) => Kafka;
   log?: (line: string) => void;
+  /** A follower stopped for good (its consumer crashed and will not restart): the joins would go stale. */
+  fail?: (err: Error) => void;
   /** Upper bound of the catch-up at start, ms. Default 30 000. */
   startTimeoutMs?: number;
 }
@@ -93,6 +95,10 @@ export class LookupFollower {
     // a group of its own, never committed: every router reads the whole table
     const consumer = kafka.consumer({ groupId: `kamf-lookup-${randomUUID()}`, maxWaitTimeInMs: 100 });
     this.consumers.push(consumer);
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (e.payload.restart) return; // kafkajs restarts it
+      this.opts.fail?.(new KamfError('KAFKA_ERROR', `The router stopped following the lookup table ${t.name} (topic ${t.topic}): ${e.payload.error.message}`, { cause: e.payload.error }));
+    });
     await consumer.connect();
     await consumer.subscribe({ topic: t.topic, fromBeginning: true });
     const pending = new Set([...ends].filter(([, high]) => high > 0n).map(([p]) => p));
@@ -108,6 +114,7 @@ export class LookupFollower {
             else rows.delete(r.key);
           }
         } catch (err) {
+          // Flink's json format fails the job here (unless 'json.ignore-parse-errors'); a router keeps the last good row
           this.opts.log?.(`lookup table ${t.name}: skipped offset ${message.offset} of partition ${partition}: ${(err as Error).message}`);
         }
         if (pending.has(partition) && BigInt(message.offset) + 1n >= ends.get(partition)!) {

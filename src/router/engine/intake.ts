@@ -78,7 +78,7 @@ export class Intake {
 
   async start(): Promise<void> {
     // lookup tables first: the first record routed already sees what they held when the router started
-    if (this.opts.plan.lookups?.length) await (this.lookups = new LookupFollower({ plan: this.opts.plan, kafkaFor: this.opts.kafkaFor, log: this.opts.log })).start();
+    if (this.opts.plan.lookups?.length) await (this.lookups = new LookupFollower({ plan: this.opts.plan, kafkaFor: this.opts.kafkaFor, log: this.opts.log, fail: this.opts.fail })).start();
     for (const g of this.groups) await this.startGroup(g);
   }
 

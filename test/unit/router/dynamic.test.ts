@@ -16,6 +16,8 @@ import { topicOf } from '../../../src/router/engine/destinations.js';
 import { formatPlan, planRoutingSql } from '../../../src/router/index.js';
 import { lookupRow } from '../../../src/router/lookup.js';
 import { lookupRef, lookupRows } from '../../../src/router/lookup-state.js';
+import { resolvePlaceholders, substituteSql } from '../../../src/router/placeholders.js';
+import { routesTopicsIn } from '../../../src/router/routes-projection.js';
 
 const brokers = `b-${process.pid}:9092`;
 const vars = { KAFKA_BROKERS: brokers, KAMF_TOPIC_PREFIX: 'u.' };
@@ -189,3 +191,16 @@ describe('the routes projection', () => {
     expect(routeWrites(new Map([['agent:cs', '{"route":"agent:cs","agents":""}']]), desired)).toEqual([{ key: 'agent:data', value: '{"route":"agent:data","agents":"data"}' }, { key: 'skill:win_rate', value: '{"route":"skill:win_rate","agents":"data"}' }]);
   });
 });
+
+describe('which files get a routes projector', () => {
+  it('an upsert-kafka table on <prefix>agent.routes, with the registry of the same prefix; nothing else', () => {
+    const sql = planless(dynamicSql, 'p.');
+    expect(routesTopicsIn(sql)).toEqual([{ topic: 'p.agent.routes', registryTopic: 'p.agent.registry' }]);
+    expect(routesTopicsIn(planless(readFileSync(pkgPath('flink-sql', 'routing.sql'), 'utf8'), ''))).toEqual([]);
+    expect(routesTopicsIn(`CREATE TABLE x (a STRING) WITH ('connector' = 'kafka', 'topic' = 'agent.routes');`)).toEqual([]);
+  });
+});
+
+function planless(text: string, prefix: string): string {
+  return substituteSql(text, resolvePlaceholders(text, { KAFKA_BROKERS: 'b:1', KAMF_TOPIC_PREFIX: prefix }, 'f.sql'));
+}
