@@ -15,9 +15,14 @@ import { startRouter } from '../src/router/index.js';
 import type { BenchResult } from './stats.js';
 
 const TARGETS = ['data', 'cs', 'balance', 'echo'];
+
+/** The drain's figures beside the printed result, for the targets table of BENCHMARKS.md. */
+export interface RouterDrainResult extends BenchResult {
+  drain: { records: number; rssGrowthMb: number; cpuUsPerRecord: number };
+}
 const MB = 1024 * 1024;
 
-export async function routerBenchmark(config: KamfConfig, n: number, log: (line: string) => void = () => {}): Promise<BenchResult> {
+export async function routerBenchmark(config: KamfConfig, n: number, log: (line: string) => void = () => {}): Promise<RouterDrainResult> {
   const prefix = `bench-${randomUUID().slice(0, 6)}.`;
   const kafka = createKafka(config, resolveEndpoints(config), { clientId: 'kamf-bench' });
   const sinks = TARGETS.flatMap((t) => [`${prefix}agent.${t}.requests`, `${prefix}agent.${t}.requests.high`]);
@@ -80,6 +85,7 @@ export async function routerBenchmark(config: KamfConfig, n: number, log: (line:
     ops: n,
     seconds,
     opsPerSecond: rate,
+    drain: { records: n, rssGrowthMb: growth, cpuUsPerRecord },
     notes: `from the first record read (group join took ${joinSeconds.toFixed(1)} s); ${cpuUsPerRecord.toFixed(1)} µs CPU per record (${((cpu.user + cpu.system) / 1e6 / seconds).toFixed(2)} cores busy); RSS growth ${growth.toFixed(0)} MB (idle ${(base / MB).toFixed(0)} MB, peak ${(peak / MB).toFixed(0)} MB); peak in flight ${String(stats?.peakInFlight)}, produce retries ${String(stats?.retries)}; ${verdict}`,
   };
 }
