@@ -67,7 +67,7 @@ function jsonValue(v: unknown, type: string): unknown {
 
 /** Follows every lookup table of a plan into the shared rows (lookup-state.ts). */
 export class LookupFollower {
-  private readonly consumers: Consumer[] = [];
+  private readonly consumers: Array<{ consumer: Consumer; kafka: Kafka; groupId: string }> = [];
 
   constructor(private readonly opts: LookupFollowerOptions) {}
 
@@ -93,8 +93,9 @@ export class LookupFollower {
       await admin.disconnect();
     }
     // a group of its own, never committed: every router reads the whole table
-    const consumer = kafka.consumer({ groupId: `kamf-lookup-${randomUUID()}`, maxWaitTimeInMs: 100 });
-    this.consumers.push(consumer);
+    const groupId = `kamf-lookup-${randomUUID()}`;
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+    this.consumers.push({ consumer, kafka, groupId });
     consumer.on(consumer.events.CRASH, (e) => {
       if (e.payload.restart) return; // kafkajs restarts it
       this.opts.fail?.(new KamfError('KAFKA_ERROR', `The router stopped following the lookup table ${t.name} (topic ${t.topic}): ${e.payload.error.message}`, { cause: e.payload.error }));
@@ -134,7 +135,16 @@ export class LookupFollower {
     this.opts.log?.(`lookup table ${t.name}: ${rows.size} rows from ${t.topic}, following`);
   }
 
+  /** Stops following and deletes the followers' consumer groups (best effort: they never committed anything). */
   async stop(): Promise<void> {
-    for (const c of this.consumers.splice(0)) await c.disconnect().catch(() => {});
+    for (const { consumer, kafka, groupId } of this.consumers.splice(0)) {
+      await consumer.disconnect().catch(() => {});
+      const admin = kafka.admin();
+      await admin
+        .connect()
+        .then(() => admin.deleteGroups([groupId]))
+        .catch(() => {})
+        .finally(() => admin.disconnect().catch(() => {}));
+    }
   }
 }

@@ -109,6 +109,7 @@ export class RoutesProjector {
   private readonly directory: AgentDirectory;
   private readonly current = new Map<string, string>();
   private consumer?: Consumer;
+  private readonly groupId = `kamf-routes-projector-${randomUUID()}`;
   private producer?: Producer;
   private timer?: NodeJS.Timeout;
   private writing: Promise<void> = Promise.resolve();
@@ -157,6 +158,13 @@ export class RoutesProjector {
     await this.directory.stop();
     await this.consumer?.disconnect().catch(() => {});
     await this.producer?.disconnect().catch(() => {});
+    // its group never committed anything: delete it (best effort), as the directory does its own
+    const admin = this.kafka.admin();
+    await admin
+      .connect()
+      .then(() => admin.deleteGroups([this.groupId]))
+      .catch(() => {})
+      .finally(() => admin.disconnect().catch(() => {}));
   }
 
   /** Reads the projection from the beginning up to its end, then keeps following it. */
@@ -165,7 +173,7 @@ export class RoutesProjector {
     await admin.connect();
     const ends = await admin.fetchTopicOffsets(this.topic).finally(() => admin.disconnect());
     const pending = new Map(ends.filter((e) => BigInt(e.high) > 0n).map((e) => [e.partition, BigInt(e.high)]));
-    const consumer = (this.consumer = this.kafka.consumer({ groupId: `kamf-routes-projector-${randomUUID()}`, maxWaitTimeInMs: 100 }));
+    const consumer = (this.consumer = this.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: 100 }));
     await consumer.connect();
     await consumer.subscribe({ topic: this.topic, fromBeginning: true });
     let caughtUp!: () => void;
