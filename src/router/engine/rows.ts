@@ -38,8 +38,8 @@ export type SourceRowOf = (topic: string, partition: number, m: KafkaMessage) =>
 
 export function sourceRowOf(t: TablePlan, decodeAvro: DecodeAvro | undefined): SourceRowOf {
   if (t.format !== 'raw') return (topic, partition, m) => messageRow(t, topic, partition, m, decodeAvro);
-  type Set = (row: Record<string, unknown>, topic: string, partition: number, m: KafkaMessage) => void;
-  const sets: Set[] = [];
+  type Setter = (row: Record<string, unknown>, topic: string, partition: number, m: KafkaMessage) => void;
+  const sets: Setter[] = [];
   for (const c of t.columns) {
     if (c.kind !== 'metadata') continue;
     const name = c.name;
