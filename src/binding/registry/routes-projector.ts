@@ -6,10 +6,10 @@
  *   "agents": "<a>,<b>"}`:
  *   - `skill:<id>` (the skill id in lower case): the live agents whose newest card offers the skill, sorted;
  *   - `agent:<name>`: the agent itself, while it has a live instance (so SQL can check a named target).
- *   A key no live agent backs any more gets `"agents": ""`, an update rather than a tombstone: Flink's upsert-kafka
- *   source turns a tombstone into a DELETE carrying the previous row's timestamp, so a temporal join would lose that
- *   version for every request since it was written. Routing SQL declares the topic as an `upsert-kafka` table and
- *   joins it `FOR SYSTEM_TIME AS OF` (flink-sql/routing-dynamic.sql).
+ *   A key no live agent backs any more gets `"agents": ""`, an update rather than a tombstone: on Flink 1.20 a
+ *   tombstone made the temporal join lose the key's last version also for requests from before it (docs/routing.md).
+ *   Routing SQL declares the topic as an `upsert-kafka` table and joins it `FOR SYSTEM_TIME AS OF`
+ *   (flink-sql/routing-dynamic.sql).
  * - The projector follows the registry (an AgentDirectory: liveness included) and the projection itself, and
  *   writes whatever differs from what the registry says. So several projectors (one per router) converge on the
  *   same content, a projector that starts late repairs what changed while none ran, and a record another
