@@ -8,7 +8,7 @@ import { KamfError } from '../../core/errors.js';
 import { flowChannel, type RouterStats } from '../metrics.js';
 import { LookupFollower } from '../lookup.js';
 import type { RouterPlan, TablePlan } from '../plan.js';
-import { PartitionWindow } from './partition-window.js';
+import { PartitionWindow } from '../../core/partition-window.js';
 
 /** A source record read and not yet fully written; `pending` counts its outstanding writes. */
 export interface InFlight {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PartitionWindow, type Windowed } from '../../../src/router/engine/partition-window.js';
+import { PartitionWindow, type Windowed } from '../../../src/core/partition-window.js';
 
 const group = 'g';
 const rec = (offset: string): Windowed => ({ offset });
