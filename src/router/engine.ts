@@ -36,6 +36,7 @@ import { OutputWriter, type Output } from './engine/output.js';
 import { traceRoute } from './engine/trace.js';
 import { metricsOn, tracingOn } from '../core/telemetry.js';
 import { observeRouter } from './engine/otel-metrics.js';
+import type { MetricCallbacks } from '../core/telemetry-callbacks.js';
 import type { DecodeAvro } from './engine/rows.js';
 
 export { laneOf, type DestinationOptions } from './engine/destinations.js';
@@ -73,6 +74,7 @@ export class RxjsRouter {
   private readonly output: OutputWriter;
   private readonly meter = new RateMeter();
   private timers: NodeJS.Timeout[] = [];
+  private observed?: MetricCallbacks;
   private stopping = false;
   private failure?: Error;
   private failed!: Promise<never>;
@@ -182,7 +184,7 @@ export class RxjsRouter {
     await this.output.start((brokers) => this.opts.kafkaFor(brokers));
     this.timers.push(setInterval(() => void this.intake.flushCommits().catch((err: Error) => this.fail(err)), this.opts.commitIntervalMs));
     this.timers.push(setInterval(() => this.publishStats(), this.opts.statsIntervalMs));
-    if (metricsOn()) observeRouter(() => this.stats, () => this.intake.lag());
+    if (metricsOn()) this.observed = observeRouter(() => this.stats, () => this.intake.lag());
     await this.intake.start();
   }
 
@@ -212,6 +214,7 @@ export class RxjsRouter {
     await this.intake.flushCommits();
     for (const t of this.timers) clearInterval(t);
     this.publishStats();
+    this.observed?.stop();
     await this.intake.disconnect();
     await this.output.stop();
   }

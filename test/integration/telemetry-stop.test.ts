@@ -1,7 +1,7 @@
 /**
- * A stopped agent server and a closed client runtime are no longer observed: their gauges (slots, in flight, lag,
- * pending effects, the breaker state) are reported while they run and not after they stop (read with a delta reader,
- * which reports only what was observed in the collection).
+ * A stopped agent server, a closed client runtime and a stopped router are no longer observed: their instruments
+ * (slots, in flight, lag, pending effects, the breaker state, the router's counts) are reported while they run and
+ * not after they stop (read with a delta reader, which reports only what was observed in the collection).
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
@@ -13,6 +13,8 @@ import { connectMesh } from '../../src/binding/mesh.js';
 import { KafkaAgentServer } from '../../src/binding/server/server.js';
 import { ensureTopics } from '../../src/core/admin.js';
 import { agentRequestTopic } from '../../src/core/topics.js';
+import { pkgPath } from '../../src/core/paths.js';
+import { startRouter } from '../../src/router/index.js';
 import { testConfig } from '../support/infra.js';
 import { startTestMetrics } from '../support/otel.js';
 
@@ -45,4 +47,15 @@ it('a stopped server and a closed client report no gauges', async () => {
   await server.stop(2_000);
   for (const g of agentGauges) expect(await ours(g), g).toEqual([]);
   expect(await breaker()).toEqual([]);
+}, 60_000);
+
+it('a stopped router reports no instruments', async () => {
+  const P = `rstop-${randomUUID().slice(0, 6)}.`;
+  const config = testConfig();
+  await ensureTopics(connectMesh(config).kafka, [{ name: `${P}a2a.ingress`, partitions: 1, compacted: false }]);
+  const router = await startRouter({ file: pkgPath('flink-sql', 'routing.sql'), engine: 'rxjs', config, vars: { KAMF_TOPIC_PREFIX: P }, rxjs: { dlqTopic: `${P}a2a.dlq` } });
+  const names = ['kamf.router.in_flight', 'kamf.router.consumer.lag', 'kamf.router.records.in'];
+  for (const n of names) expect((await meters.points(n, 'delta')).length, n).toBe(1);
+  await router.stop();
+  for (const n of names) expect(await meters.points(n, 'delta'), n).toEqual([]);
 }, 60_000);
