@@ -267,7 +267,6 @@ function sendAttributes(topic: string, agent: string, method: A2AMethod, request
   };
 }
 
-/** Requests of one conversation share a key, so they land on one partition and one server instance, in order. */
 const STREAMS: ReadonlySet<A2AMethod> = new Set(['SEND_STREAMING_MESSAGE', 'SUBSCRIBE_TO_TASK']);
 
 /** The headers a router routes by: a stream's end must follow the stream's request to the same agent. */
@@ -277,6 +276,7 @@ function routingHeaders(h: IHeaders): IHeaders {
   return out;
 }
 
+/** Requests of one conversation share a key, so they land on one partition and one server instance, in order. */
 function keyOf(method: A2AMethod, params: unknown, requestId: string): string {
   if (method === 'SEND_MESSAGE' || method === 'SEND_STREAMING_MESSAGE') {
     const m = (params as SendMessageRequest).message;

@@ -106,7 +106,11 @@ export class EffectWriter {
     const slot = `${topic}\u0000${key}`;
     const queued = this.latest.get(slot);
     if (queued) {
-      queued.bytes = this.checkSize(topic, message);
+      try {
+        queued.bytes = this.checkSize(topic, message);
+      } catch (err) {
+        return { written: Promise.reject(err), superseded: true }; // refused; the queued version stays
+      }
       queued.records[0] = { topic, message };
       this.stats.superseded++;
       return { written: queued.written!, superseded: true };

@@ -69,9 +69,10 @@ export class ReplyPath {
    * Stream events in order; a final record with endOfStream (and no result) closes the stream. Each event waits only
    * until its record holds its place in the writer's order, not for its write: a stream's events share produce
    * requests instead of paying a round trip each. All its writes are awaited before the stream counts as answered.
-   * `end` aborts when the caller stops reading (a `kamf-end-stream` record): nothing more is written, and the events are either dropped at once (`drain: false`, a follower such as SubscribeToTask) or read
-   * to their end unwritten (`drain: true`: a SendStreamingMessage's events are what saves its task), its final reply
-   * still written so the request counts as answered.
+   * `end` aborts when the caller stops reading (a `kamf-end-stream` record): nothing more is written, and the events
+   * are either dropped at once (`drain: false`, a follower such as SubscribeToTask) or read to their end unwritten
+   * (`drain: true`: a SendStreamingMessage's events are what saves its task), its final reply still written so the
+   * request counts as answered.
    */
   async stream(target: ReplyTarget | undefined, events: AsyncGenerator<StreamResponse, void, undefined>, end?: { signal: AbortSignal; drain: boolean }): Promise<void> {
     if (end && target) return this.streamUntilEnded(target, events, end.signal, end.drain);
@@ -79,11 +80,19 @@ export class ReplyPath {
   }
 
   private async streamUntilEnded(target: ReplyTarget, events: AsyncGenerator<StreamResponse, void, undefined>, signal: AbortSignal, drain: boolean): Promise<void> {
-    const ended = new Promise<'ended'>((r) => (signal.aborted ? r('ended') : signal.addEventListener('abort', () => r('ended'), { once: true })));
+    // one waiter at a time (not a race against one shared promise, whose reactions would pile up per event)
+    let wake: ((v: 'ended') => void) | undefined;
+    signal.addEventListener('abort', () => wake?.('ended'), { once: true });
     let writing = true;
+    const nextOrEnd = () =>
+      new Promise<IteratorResult<StreamResponse, void> | 'ended'>((resolve, reject) => {
+        wake = resolve;
+        events.next().then(resolve, reject);
+      });
     const rest = async function* () {
       for (;;) {
-        const next = writing ? await Promise.race([events.next(), ended]) : await events.next();
+        // an end that came between two events is seen here; one that comes while waiting wakes the waiter
+        const next = !writing ? await events.next() : signal.aborted ? 'ended' : await nextOrEnd();
         if (next === 'ended') {
           writing = false;
           // a follower waits for events that may never come: let it go (it ends at its next event, if any)

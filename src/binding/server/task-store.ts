@@ -5,10 +5,11 @@
  * bodies, see compact-tasks.ts) and scoped, filtered and paged the way the SDK's InMemoryTaskStore does it.
  * `save` applies the snapshot locally at once (read-your-writes) and queues it on the server's effect writer
  * without waiting (write-behind): the SDK's handler moves on, a task's snapshot still queued is replaced by its
- * successor, the snapshots of a request coalesce with its reply into one or two produce requests, and the writer's order puts every snapshot on the wire before the reply that
- * follows it. `settled(context)` is the one barrier: the request's offset moves only once its snapshots are
- * written. Snapshots from other instances arrive through the consumer. Snapshots carry `savedAt`, made strictly increasing per task, so an
- * instance never regresses a task to an older snapshot that arrives late.
+ * successor, the snapshots of a request coalesce with its reply into one or two produce requests, and the writer's
+ * order puts every snapshot on the wire before the reply that follows it. `settled(context)` is the one barrier:
+ * the request's offset moves only once its snapshots are written. Snapshots from other instances arrive through the
+ * consumer. Snapshots carry `savedAt`, made strictly increasing per task, so an instance never regresses a task to
+ * an older snapshot that arrives late.
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
