@@ -10,7 +10,7 @@ import { serveAgent } from '../src/binding/serve.js';
 import { KafkaClientRuntime } from '../src/binding/client/runtime.js';
 import { textPart } from '../src/agent-kit/events.js';
 import { EchoExecutor } from '../agents/echo/executor.js';
-import { summarize, type BenchResult } from './stats.js';
+import { driveConcurrently, summarize, type BenchResult } from './stats.js';
 
 export async function bindingBenchmark(config: KamfConfig, n: number, concurrency: number, serverConcurrency: number): Promise<BenchResult> {
   const mesh = connectMesh(config);
@@ -32,19 +32,8 @@ export async function bindingBenchmark(config: KamfConfig, n: number, concurrenc
     return client.sendMessage({ tenant: '', message, configuration: undefined, metadata: undefined });
   };
   for (let i = 0; i < 50; i++) await send(-i); // warm up: schema ids, metadata, JIT
-  const latencies: number[] = [];
-  let next = 0;
   const t0 = Date.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < n) {
-        const i = next++;
-        const s = performance.now();
-        await send(i);
-        latencies.push(performance.now() - s);
-      }
-    }),
-  );
+  const latencies = await driveConcurrently(n, concurrency, send);
   const seconds = (Date.now() - t0) / 1000;
   await rt.close();
   await agent.stop(5000);

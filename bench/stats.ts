@@ -27,3 +27,20 @@ export function summarize(name: string, latenciesMs: number[], seconds: number, 
     ...(notes ? { notes } : {}),
   };
 }
+
+/** Calls `send(0)` .. `send(n - 1)` with `concurrency` calls outstanding at a time; each call's latency, ms. */
+export async function driveConcurrently(n: number, concurrency: number, send: (i: number) => Promise<unknown>): Promise<number[]> {
+  const latencies: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, n) }, async () => {
+      while (next < n) {
+        const i = next++;
+        const s = performance.now();
+        await send(i);
+        latencies.push(performance.now() - s);
+      }
+    }),
+  );
+  return latencies;
+}

@@ -27,7 +27,7 @@ import { serveAgent } from '../src/binding/serve.js';
 import { loadConfig, type KamfConfig } from '../src/core/config.js';
 import { SpanKind, startSpan, tracingOn } from '../src/core/telemetry.js';
 import type { Target } from './a2a/summary.js';
-import { summarize, type BenchResult } from './stats.js';
+import { driveConcurrently, summarize, type BenchResult } from './stats.js';
 
 export type TracingMode = 'off' | 'on';
 
@@ -147,21 +147,11 @@ async function roundTrip(config: KamfConfig, n: number, concurrency: number, cou
     };
     for (let i = 0; i < 50; i++) await send(-i); // warm up: schema ids, metadata, JIT
     const counter = count ? countGuards() : undefined;
-    const latencies: number[] = [];
-    let next = 0;
+    let latencies: number[];
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     try {
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          while (next < n) {
-            const i = next++;
-            const s = performance.now();
-            await send(i);
-            latencies.push(performance.now() - s);
-          }
-        }),
-      );
+      latencies = await driveConcurrently(n, concurrency, send);
     } finally {
       counter?.restore();
     }

@@ -10,6 +10,7 @@ import { KafkaClientRuntime, agentInterfaceUrl, connectMesh } from '../../src/bi
 import { createKafka, ensureTopics, loadConfig, resolveEndpoints } from '../../src/core/index.js';
 import { cpuMs, maxRssMb, type CaseName, type ToChild, type ToDriver } from './protocol.js';
 import { platformaticCaller } from './raw-platformatic.js';
+import { driveConcurrently } from '../stats.js';
 
 const send = (m: ToDriver) => process.send!(m);
 const mode = process.argv[2] as CaseName;
@@ -96,25 +97,11 @@ async function a2aCall(): Promise<Call> {
 }
 
 async function runLevel(call: Call, inFlight: number, n: number, warmup: number): Promise<ToDriver> {
-  // `inFlight` workers each keep one request outstanding until `count` requests have been sent
-  const drive = async (count: number, record?: number[]) => {
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(inFlight, count) }, async () => {
-        while (next < count) {
-          const i = next++;
-          const t0 = performance.now();
-          await call(i);
-          record?.push(performance.now() - t0);
-        }
-      }),
-    );
-  };
-  await drive(warmup);
-  const latencies: number[] = [];
+  // `inFlight` workers each keep one request outstanding until the count is sent
+  await driveConcurrently(warmup, inFlight, call);
   const c0 = cpuMs();
   const t0 = performance.now();
-  await drive(n, latencies);
+  const latencies = await driveConcurrently(n, inFlight, call);
   return { type: 'level', inFlight, latenciesMs: latencies, seconds: (performance.now() - t0) / 1000, cpuMs: cpuMs() - c0, maxRssMb: maxRssMb() };
 }
 
