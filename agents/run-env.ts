@@ -1,7 +1,7 @@
 /** Shared start-up of the runnable agents: config from file/env, and per-process overrides from KAMF_AGENT_*. */
 import type { AgentExecutor } from '@a2a-js/sdk/server';
 import { runToolAgent } from '../src/agent-kit/index.js';
-import { loadConfig } from '../src/core/index.js';
+import { jsonLogLine, loadConfig } from '../src/core/index.js';
 import { serveAgent, stopOnSignals, type ServeAgentOptions, type RunningAgent } from '../src/binding/index.js';
 
 export async function runAgentFromEnv(defaults: Pick<ServeAgentOptions, 'name' | 'description' | 'skills'>, executor: AgentExecutor): Promise<RunningAgent> {
@@ -20,8 +20,14 @@ export async function runAgentFromEnv(defaults: Pick<ServeAgentOptions, 'name' |
     },
   });
   stopOnSignals(() => agent.stop());
-  process.stderr.write(`agent ${agent.name} (instance ${agent.server.instanceId}) serving ${agent.server.requestTopics.join(', ')}\n`);
+  announce(agent);
   return agent;
+}
+
+/** A runnable agent's start-up line: readable, or one JSON object under KAMF_LOG_FORMAT=json (tests wait for it). */
+export function announce(agent: { name: string; server: { instanceId: string; requestTopics: string[] } }, extra = ''): void {
+  const line = `agent ${agent.name} (instance ${agent.server.instanceId}) serving ${agent.server.requestTopics.join(', ')}${extra}`;
+  process.stderr.write(jsonLogLine('kamf agent', line) ?? `${line}\n`);
 }
 
 /** `main` of an agent whose skills come from the MCP servers in its config.json (next to the calling module). */
@@ -32,5 +38,5 @@ export async function runToolAgentFromEnv(configFile: string): Promise<void> {
     ...(process.env.KAMF_AGENT_NAME ? { name: process.env.KAMF_AGENT_NAME } : {}),
   });
   stopOnSignals(() => agent.stop());
-  process.stderr.write(`agent ${agent.name} (instance ${agent.server.instanceId}) serving ${agent.server.requestTopics.join(', ')}; skills: ${agent.card.skills.map((s) => s.id).join(', ')}\n`);
+  announce(agent, `; skills: ${agent.card.skills.map((s) => s.id).join(', ')}`);
 }

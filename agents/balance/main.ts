@@ -2,7 +2,8 @@
 import { loadConfig } from '../../src/core/index.js';
 import { stopOnSignals } from '../../src/binding/index.js';
 import { startBalanceAgent } from './agent.js';
+import { announce } from '../run-env.js';
 
 const agent = await startBalanceAgent({ config: loadConfig(), ...(process.env.KAMF_AGENT_NAME ? { name: process.env.KAMF_AGENT_NAME } : {}) });
 stopOnSignals(() => agent.stop());
-process.stderr.write(`agent ${agent.name} (instance ${agent.server.instanceId}) serving ${agent.server.requestTopics.join(', ')}\n`);
+announce(agent);
