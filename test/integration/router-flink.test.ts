@@ -655,10 +655,11 @@ describe('dynamic routing on Flink: routing-dynamic.sql with a new agent', () =>
       const router = await startRouter({ file: pkgPath('flink-sql', 'routing-dynamic.sql'), engine: 'flink', config, vars: { KAMF_TOPIC_PREFIX: P }, gateway: cluster.gatewayUrl, name: `dynamic-${id}`, projectRoutes: false });
       routers.push(router);
       // the projection as written: the job reads it from agent.routes and joins the version valid at each request's time
+      // with ticks: event time must pass a request before Flink's temporal join emits it (docs/routing.md)
       const out = await scenario.run((key, agents) => {
         const v = scenario.projector.routes.get(key);
         return (v === undefined ? undefined : (JSON.parse(v) as { agents: string }).agents) === agents;
-      });
+      }, true);
       expect(out).toEqual(DYNAMIC_EXPECTED);
       const jobs = await listRoutingJobs(cluster.gatewayUrl);
       expect(jobs.find((j) => j.id === router.jobIds![0])?.status).toBe('RUNNING');

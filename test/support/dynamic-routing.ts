@@ -12,6 +12,8 @@ import { AgentPublisher, RoutesProjector } from '../../src/binding/registry/inde
 import { ensureTopics } from '../../src/core/admin.js';
 
 const quiet = { warn: () => {} };
+/** Keys of the tick records (routed to nobody, never compared). */
+const TICK = 'tick-';
 
 export const DYNAMIC_TOPICS = ['agent.alpha.requests', 'agent.alpha.requests.high', 'agent.newbie.requests', 'agent.newbie.requests.high', 'a2a.unroutable'];
 
@@ -39,7 +41,7 @@ export interface DynamicScenario {
   /** Creates the topics, announces `alpha` and (if asked for) starts the projector, before the router starts. */
   setUp(): Promise<void>;
   /** Runs the phases once the router runs; `seen(key, agents)` tells when the router can see a route row. */
-  run(seen: (key: string, agents: string | undefined) => boolean): Promise<{ joined: Record<string, string[]>; left: Record<string, string[]> }>;
+  run(seen: (key: string, agents: string | undefined) => boolean, ticks?: boolean): Promise<{ joined: Record<string, string[]>; left: Record<string, string[]> }>;
   tearDown(): Promise<void>;
 }
 
@@ -65,8 +67,13 @@ export function dynamicScenario(mesh: MeshConnection, prefix: string, opts: { ow
     await producer.disconnect();
   }
 
-  /** Keys on each topic once the expected total has arrived and nothing more came for a while (duplicates show). */
-  async function readKeys(expected: number, quietMs = 2000): Promise<Record<string, string[]>> {
+  /**
+   * Keys on each topic once the expected total has arrived and nothing more came for a while (duplicates show).
+   * `ticks`: meanwhile a record every 500 ms on each ingress partition, routed to nobody and left out of the keys:
+   * Flink's event-time join emits a request only once event time passes it, which on a quiet ingress waits for
+   * the next record.
+   */
+  async function readKeys(expected: number, ticks: boolean, quietMs = 2000): Promise<Record<string, string[]>> {
     const out: Record<string, string[]> = Object.fromEntries(DYNAMIC_TOPICS.map((t) => [t, []]));
     const consumer = kafka.consumer({ groupId: `read-${randomUUID()}`, maxWaitTimeInMs: 100 });
     await consumer.connect();
@@ -75,13 +82,23 @@ export function dynamicScenario(mesh: MeshConnection, prefix: string, opts: { ow
     let last = Date.now();
     void consumer.run({
       eachMessage: async ({ topic, message }) => {
-        out[topic.slice(P.length)]!.push(message.key?.toString() ?? 'null');
+        const key = message.key?.toString() ?? 'null';
+        if (key.startsWith(TICK)) return;
+        out[topic.slice(P.length)]!.push(key);
         n++;
         last = Date.now();
       },
     });
+    const producer = ticks ? kafka.producer() : undefined;
+    await producer?.connect();
+    let tick = 0;
     const t0 = Date.now();
-    while (Date.now() - t0 < 60_000 && !(n >= expected && Date.now() - last > quietMs)) await new Promise((r) => setTimeout(r, 100));
+    while (Date.now() - t0 < 60_000 && !(n >= expected && Date.now() - last > quietMs)) {
+      await new Promise((r) => setTimeout(r, 500));
+      const now = Date.now();
+      await producer?.send({ topic: `${P}a2a.ingress`, messages: [0, 1].map((partition) => ({ key: `${TICK}${tick++}`, value: 'tick', partition, timestamp: String(now), headers: { 'kamf-target-agent': 'nobody' } })) });
+    }
+    await producer?.disconnect();
     await consumer.disconnect();
     for (const t of DYNAMIC_TOPICS) out[t]!.sort();
     return out;
@@ -106,7 +123,7 @@ export function dynamicScenario(mesh: MeshConnection, prefix: string, opts: { ow
       await announce('alpha', ['shared', 'alpha_only']);
       if (opts.ownProjector) await projector.start();
     },
-    async run(seen) {
+    async run(seen, ticks = false) {
       await send([
         { key: 's1', headers: { 'kamf-skill': 'shared' } },
         { key: 's2', headers: { 'kamf-skill': 'SHARED', 'kamf-priority': 'high' } },
@@ -121,7 +138,7 @@ export function dynamicScenario(mesh: MeshConnection, prefix: string, opts: { ow
         { key: 's3', headers: { 'kamf-skill': 'shared' } },
         { key: 't2', headers: { 'kamf-target-agent': 'newbie', 'kamf-priority': 'urgent' } },
       ]);
-      const joined = await readKeys(9);
+      const joined = await readKeys(9, ticks);
       // newbie leaves: its keys are emptied, and its skill is unroutable again
       await newbie.stop();
       await until('the router to see newbie leave', () => seen('skill:new_skill', '') && seen('agent:newbie', '') && seen('skill:shared', 'alpha'));
@@ -129,7 +146,7 @@ export function dynamicScenario(mesh: MeshConnection, prefix: string, opts: { ow
         { key: 'n3', headers: { 'kamf-skill': 'new_skill' } },
         { key: 's4', headers: { 'kamf-skill': 'shared' } },
       ]);
-      const left = await readKeys(11);
+      const left = await readKeys(11, ticks);
       return { joined, left };
     },
     async tearDown() {
