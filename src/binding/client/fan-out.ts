@@ -11,7 +11,8 @@ import type { A2AError, A2AResponse } from '../../codec/mapping/envelopes.js';
 import { KamfError } from '../../core/errors.js';
 import { A2A_PROTOCOL_VERSION, HEADERS } from '../protocol.js';
 import type { KafkaClientRuntime } from './runtime.js';
-import { ATTR, SpanKind, endSpan, startSpan, traceHeaders, tracingOn } from '../../core/telemetry.js';
+import { SpanKind, endSpan, startSpan, traceHeaders, tracingOn } from '../../core/telemetry.js';
+import { sendAttributes } from './transport.js';
 
 export type FanOutAnswer = { agent: string; result: Task | Message } | { agent: string; error: A2AError } | { agent: string; missing: true };
 
@@ -39,17 +40,7 @@ export async function fanOut(
   const timer = setTimeout(done, timeoutMs);
   options.signal?.addEventListener('abort', done, { once: true });
   // the fanned-out request's span: from the send until every answer is in (or the wait ends)
-  const span = tracingOn()
-    ? startSpan(`send ${ingressTopic}`, SpanKind.PRODUCER, {
-        [ATTR.messagingSystem]: 'kafka',
-        [ATTR.operationType]: 'send',
-        [ATTR.operationName]: 'send',
-        [ATTR.destination]: ingressTopic,
-        [ATTR.conversationId]: requestId,
-        [ATTR.a2aMethod]: 'SEND_MESSAGE',
-        [ATTR.genAiAgentName]: targets.join(','),
-      })
-    : undefined;
+  const span = tracingOn() ? startSpan(`send ${ingressTopic}`, SpanKind.PRODUCER, sendAttributes(ingressTopic, targets.join(','), 'SEND_MESSAGE', requestId)) : undefined;
   try {
     const message = params.message;
     await runtime.send(

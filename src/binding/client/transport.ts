@@ -253,7 +253,8 @@ export class KafkaTransport implements Transport {
   }
 }
 
-function sendAttributes(topic: string, agent: string, method: A2AMethod, requestId: string) {
+/** The attributes of a client send span (OpenTelemetry messaging and rpc conventions). */
+export function sendAttributes(topic: string, agent: string, method: A2AMethod, requestId: string) {
   return {
     [ATTR.messagingSystem]: 'kafka',
     [ATTR.operationType]: 'send',
