@@ -15,7 +15,7 @@ import type {
 } from '@a2a-js/sdk';
 import { KamfError } from '../core/errors.js';
 import { subjectOf as valueSubject } from '../core/topics.js';
-import { type SdkTypes, fromAvro, toAvro } from './mapping/index.js';
+import { type SdkTypes, fromAvro, taskSnapshotAroundAvro, toAvro } from './mapping/index.js';
 import type { A2ARequest, A2AResponse, AgentRegistration, TaskSnapshot } from './mapping/envelopes.js';
 import type { RecordTypeName } from './schema-defs.js';
 import type { AvroSerde, DecodedRecord } from './serde.js';
@@ -49,6 +49,14 @@ export class A2ACodec {
   /** Already mapped Avro value (see `toAvro`) → framed Avro: for callers that reuse one mapping twice. */
   encodeMapped(topic: string, recordType: RecordTypeName, avroValue: unknown): Promise<Buffer> {
     return this.serde.encode(valueSubject(topic), recordType, avroValue);
+  }
+
+  /**
+   * A framed TaskSnapshot around a Task already encoded with `encodeBody('Task', ...)`: `task` is the snapshot's
+   * last field, so the task store, which keeps that body anyway, does not encode the task a second time.
+   */
+  async encodeTaskSnapshotOfBody(topic: string, head: Omit<TaskSnapshot, 'task'>, taskBody: Buffer): Promise<Buffer> {
+    return this.serde.encodeWithLastField(valueSubject(topic), 'TaskSnapshot', taskSnapshotAroundAvro(head, null as never), taskBody);
   }
 
   /** Framed Avro → SDK value, checked to be a `recordType` record. */

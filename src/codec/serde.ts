@@ -102,6 +102,17 @@ export class AvroSerde {
     return this.encodeWithId(id, recordType, avroValue);
   }
 
+  /**
+   * `encode` of a record whose last field is already Avro-encoded: Avro writes a record as its fields in schema
+   * order, so the record is its other fields (taken from `leading`) followed by `lastField`'s bytes, and the caller's
+   * encoding is not done twice.
+   */
+  async encodeWithLastField(subject: string, recordType: RecordTypeName, leading: Record<string, unknown>, lastField: Buffer): Promise<Buffer> {
+    const key = `${subject}\u0000${recordType}`;
+    const id = this.ids.get(key) ?? (await this.schemaId(subject, recordType));
+    return frame(id, Buffer.concat([encodeLeadingFields(recordType, leading), lastField]));
+  }
+
   /** Synchronous encode when the schema id is already known (e.g. from `schemaId`). */
   encodeWithId(schemaId: number, recordType: RecordTypeName, avroValue: unknown): Buffer {
     return frame(schemaId, encodeBody(recordType, avroValue));
@@ -266,6 +277,24 @@ export function encodeBody(recordType: RecordTypeName, avroValue: unknown): Buff
       details: { recordType, paths: problems },
     });
   }
+}
+
+/** The Avro encoding of every field of `recordType` but the last, from `value` (see `encodeWithLastField`). */
+function encodeLeadingFields(recordType: RecordTypeName, value: Record<string, unknown>): Buffer {
+  const fields = (getSchema(recordType).type as avro.types.RecordType).fields;
+  const parts: Buffer[] = [];
+  for (let i = 0; i < fields.length - 1; i++) {
+    const f = fields[i]!;
+    try {
+      parts.push(f.type.toBuffer(value[f.name]));
+    } catch (err) {
+      throw new KamfError('CODEC_ENCODE_FAILED', `value does not match schema ${recordType}: ${recordType}.${f.name} (${(err as Error).message})`, {
+        cause: err,
+        details: { recordType, paths: [`${recordType}.${f.name}`] },
+      });
+    }
+  }
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
 /** Decodes a whole body: trailing bytes, truncation and garbage give CODEC_DECODE_FAILED. */

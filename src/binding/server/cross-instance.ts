@@ -52,7 +52,7 @@ export async function* followTaskFromStore(
   let wake: (() => void) | undefined;
   // subscribe before reading the current state, so no change slips between the two
   const off = store.onUpdate((u) => {
-    if (u.task.id !== params.id) return;
+    if (u.taskId !== params.id) return;
     queue.push(u.task);
     wake?.();
   });

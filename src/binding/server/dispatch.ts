@@ -110,7 +110,7 @@ function settledHere(d: Dispatcher, task: Task, since: number, ctx: ServerCallCo
       bus.off('finished', done);
       resolve();
     };
-    const off = d.store.onUpdate((u) => u.task.id === task.id && settledSince(u.task, since) && done());
+    const off = d.store.onUpdate((u) => u.taskId === task.id && settledSince(u.task, since) && done());
     bus.on('finished', done);
   });
 }

@@ -53,7 +53,8 @@ export interface EffectWriterOptions {
 
 interface Pending {
   records: Array<{ topic: string; message: Message }>;
-  bytes: number;
+  /** Each record's size against the record limit, measured once when it was queued. */
+  sizes: number[];
   /** Set for a record written with `writeLatest` while it waits in the queue: a later version replaces it. */
   slot?: string;
   written?: Promise<void>;
@@ -107,7 +108,7 @@ export class EffectWriter {
     const queued = this.latest.get(slot);
     if (queued) {
       try {
-        queued.bytes = this.checkSize(topic, message);
+        queued.sizes[0] = this.checkSize(topic, message);
       } catch (err) {
         return { written: Promise.reject(err), superseded: true }; // refused; the queued version stays
       }
@@ -154,14 +155,14 @@ export class EffectWriter {
   }
 
   private async enqueue(records: Array<{ topic: string; message: Message }>, queued?: () => void, slot?: string): Promise<void> {
-    let bytes = 0;
+    const sizes: number[] = [];
     for (const { topic, message } of records) {
-      bytes += this.checkSize(topic, message);
+      sizes.push(this.checkSize(topic, message));
       await this.checkDestination(topic);
     }
     let pending!: Pending;
     const written = new Promise<void>((resolve, reject) => {
-      pending = { records, bytes, resolve, reject, ...(slot ? { slot } : {}) };
+      pending = { records, sizes, resolve, reject, ...(slot ? { slot } : {}) };
       this.queue.push(pending);
       queued?.();
       if (!this.inFlight && !this.scheduled) {
@@ -187,12 +188,12 @@ export class EffectWriter {
     const perTopic = new Map<string, number>();
     while (this.queue.length > 0 && batch.length < 500) {
       const next = this.queue[0]!;
-      const fits = next.records.every(({ topic, message }) => (perTopic.get(topic) ?? 0) + recordBytes(message) <= this.maxRecordBytes);
+      const fits = next.records.every(({ topic }, i) => (perTopic.get(topic) ?? 0) + next.sizes[i]! <= this.maxRecordBytes);
       if (!fits && batch.length > 0) break;
       this.queue.shift();
       if (next.slot) this.latest.delete(next.slot);
       batch.push(next);
-      for (const { topic, message } of next.records) perTopic.set(topic, (perTopic.get(topic) ?? 0) + recordBytes(message));
+      next.records.forEach(({ topic }, i) => perTopic.set(topic, (perTopic.get(topic) ?? 0) + next.sizes[i]!));
     }
     return batch;
   }

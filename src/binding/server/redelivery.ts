@@ -63,7 +63,7 @@ export class RedeliveryGuard {
     let done: Task | undefined;
     let wake: (() => void) | undefined;
     const off = store.onUpdate((u) => {
-      if (u.task.id !== task.id) return;
+      if (u.taskId !== task.id) return;
       idleSince = Date.now();
       if (settledSince(u.task, since)) {
         done = u.task;

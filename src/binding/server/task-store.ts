@@ -18,7 +18,7 @@ import { ServerCallContext, type TaskStore } from '@a2a-js/sdk/server';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { A2ACodec } from '../../codec/index.js';
 import type { TaskSnapshot } from '../../codec/mapping/envelopes.js';
-import { encodeBody, taskSnapshotAroundAvro, toAvro } from '../../codec/index.js';
+import { encodeBody, toAvro } from '../../codec/index.js';
 import { KamfError } from '../../core/errors.js';
 import { TOPICS } from '../../core/topics.js';
 import { HEADERS, readHeaders } from '../protocol.js';
@@ -28,6 +28,8 @@ import { EffectWriter } from './effects.js';
 import { withinBudget } from './sizes.js';
 
 export interface TaskUpdate {
+  /** The task's id, without making the task object (`task` is made when first read). */
+  taskId: string;
   task: Task;
   tenant?: string;
   owner: string;
@@ -263,7 +265,7 @@ export class KafkaTaskStore implements TaskStore {
     const owner = snap.owner ?? 'unknown';
     this.view.put(snap.task, snap.tenant, owner);
     this.index(snap.task, snap.savedAt, owner, snap.tenant);
-    this.emit(() => snap.task, owner, remote, snap.tenant);
+    this.emit(snap.task.id, () => snap.task, owner, remote, snap.tenant);
     return true;
   }
 
@@ -283,10 +285,23 @@ export class KafkaTaskStore implements TaskStore {
     }
   }
 
-  /** Tells listeners; the task object is made only when someone listens. */
-  private emit(task: () => Task, owner: string, remote: boolean, tenant: string | undefined): void {
+  /**
+   * Tells listeners; the task object is made only when a listener reads it (the one that is always there, remote
+   * cancels, looks at remote updates only), and then once for all of them.
+   */
+  private emit(taskId: string, task: () => Task, owner: string, remote: boolean, tenant: string | undefined): void {
     if (this.events.listenerCount('update') === 0) return;
-    this.events.emit('update', { task: task(), owner, remote, ...(tenant ? { tenant } : {}) } satisfies TaskUpdate);
+    let made: Task | undefined;
+    const update: TaskUpdate = {
+      taskId,
+      get task() {
+        return (made ??= task());
+      },
+      owner,
+      remote,
+      ...(tenant ? { tenant } : {}),
+    };
+    this.events.emit('update', update);
   }
 
   async save(task: Task, context: ServerCallContext): Promise<void> {
@@ -296,21 +311,19 @@ export class KafkaTaskStore implements TaskStore {
     const savedAt = Math.max(Date.now(), (this.savedAt.get(id) ?? 0) + 1);
     const owner = ownerOf(context);
     const head = { owner, savedAt, ...(context.tenant ? { tenant: context.tenant } : {}) };
-    // mapped and encoded before the first await, once for the record and once for the view: the SDK changes `task`
-    // in place after save returns, and a mapping costs less than the structuredClone it replaces
-    let avroTask = toAvro('Task', task) as Record<string, unknown>;
-    let body = encodeBody('Task', avroTask);
+    // encoded before the first await, once, for both the view and the record: the SDK changes `task` in place after
+    // save returns, and an encoding costs less than the structuredClone it replaces
+    let body = encodeBody('Task', toAvro('Task', task));
     const indexed = indexOf(task);
     const userMessages = { id, history: task.history?.filter((m) => m.role === 1) ?? [] };
-    let value = await this.opts.codec.encodeMapped(this.topic, 'TaskSnapshot', taskSnapshotAroundAvro(head, avroTask));
+    let value = await this.opts.codec.encodeTaskSnapshotOfBody(this.topic, head, body);
     // the snapshot's span is a child of the executor run that saved it, and its record carries that context
     const span = tracingOn() ? startSpan(`send ${this.topic}`, SpanKind.PRODUCER, { [ATTR.messagingSystem]: 'kafka', [ATTR.operationType]: 'send', [ATTR.operationName]: 'snapshot', [ATTR.destination]: this.topic, [ATTR.a2aTaskId]: id }) : undefined;
     const headers: Record<string, string> = span ? { [HEADERS.writer]: this.instanceId, ...traceHeaders(span) } : { [HEADERS.writer]: this.instanceId };
     if (value.length > writer.maxRecordBytes / 2) {
       // a snapshot must fit in one record: the stream carried large artifacts whole, the store keeps what fits
-      avroTask = toAvro('Task', withinBudget(taskOfBody(body), Math.floor(writer.maxRecordBytes / 4))) as Record<string, unknown>;
-      body = encodeBody('Task', avroTask);
-      value = await this.opts.codec.encodeMapped(this.topic, 'TaskSnapshot', taskSnapshotAroundAvro(head, avroTask));
+      body = encodeBody('Task', toAvro('Task', withinBudget(taskOfBody(body), Math.floor(writer.maxRecordBytes / 4))));
+      value = await this.opts.codec.encodeTaskSnapshotOfBody(this.topic, head, body);
     }
     const key = this.keyOf(id);
     // a snapshot still waiting in the writer's queue is replaced by this one: a short task's submitted, working and
@@ -329,7 +342,7 @@ export class KafkaTaskStore implements TaskStore {
     if (this.advance(id, savedAt)) {
       this.view.putBody(indexed, body, context.tenant, owner);
       this.index(userMessages, savedAt, owner, context.tenant);
-      this.emit(() => taskOfBody(body), owner, false, context.tenant);
+      this.emit(id, () => taskOfBody(body), owner, false, context.tenant);
       this.writerOf.set(id, this.instanceId);
     }
   }
@@ -382,7 +395,7 @@ export class KafkaTaskStore implements TaskStore {
         timer = setTimeout(() => finish(undefined), idleMs);
       };
       const off = this.onUpdate((u) => {
-        if (u.task.id !== taskId) return;
+        if (u.taskId !== taskId) return;
         if (settledSince(u.task, since)) finish(u.task);
         else arm(); // still moving: someone is working on it
       });

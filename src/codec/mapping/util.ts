@@ -74,19 +74,33 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}
  * with an explicit offset); `text` keeps the original only when it differs from `new Date(millis).toISOString()`,
  * so the round trip is exact (sub-millisecond digits, offsets, odd text) at no cost in the common case.
  */
-export function isoToAvro(path: string, v: string | undefined | null): { millis: number | null; text: string | null } {
-  if (v === undefined || v === null) return { millis: null, text: null };
+export function isoToAvro(path: string, v: string | undefined | null): Readonly<{ millis: number | null; text: string | null }> {
+  if (v === undefined || v === null) return NO_TIME;
   if (typeof v !== 'string') throw mappingError(path, `expected an ISO-8601 string, got ${typeof v}`);
-  if (!RFC3339.test(v)) return { millis: null, text: v };
-  const ms = Date.parse(v);
-  if (!Number.isFinite(ms)) return { millis: null, text: v };
-  return { millis: ms, text: new Date(ms).toISOString() === v ? null : v };
+  let out = toAvroTimes.get(v);
+  if (!out) {
+    const ms = RFC3339.test(v) ? Date.parse(v) : NaN;
+    out = Object.freeze(Number.isFinite(ms) ? { millis: ms, text: new Date(ms).toISOString() === v ? null : v } : { millis: null, text: v });
+    remember(toAvroTimes, v, out);
+  }
+  return out;
 }
 
 export function isoFromAvro(millis: number | null | undefined, text: string | null | undefined): string | undefined {
   if (text !== null && text !== undefined) return text;
-  if (millis !== null && millis !== undefined) return new Date(millis).toISOString();
-  return undefined;
+  if (millis === null || millis === undefined) return undefined;
+  let iso = fromAvroTimes.get(millis);
+  if (iso === undefined) remember(fromAvroTimes, millis, (iso = new Date(millis).toISOString()));
+  return iso;
+}
+
+const NO_TIME = Object.freeze({ millis: null, text: null });
+// a task's timestamps are mapped again at every save and load of it: the recent ones are kept, not parsed again
+const toAvroTimes = new Map<string, Readonly<{ millis: number | null; text: string | null }>>();
+const fromAvroTimes = new Map<number, string>();
+function remember<K, V>(cache: Map<K, V>, key: K, value: V): void {
+  if (cache.size >= 4096) cache.clear();
+  cache.set(key, value);
 }
 
 // ---- enums -----------------------------------------------------------------------------------------
