@@ -14,6 +14,12 @@ export interface CompareOptions {
   levels: number[];
   /** Requests per level (timed), by number in flight. */
   requests: (inFlight: number) => number;
+  /**
+   * Requests sent at 16 in flight before the first level, untimed, so every case is measured with its code
+   * optimized by the JIT rather than while it still compiles (the Kafka path runs more JavaScript than the
+   * others and would otherwise be timed colder). Default 2000.
+   */
+  jitWarmup?: number;
   /** The local broker's pid, for its CPU time (unset: an external cluster, not measured). */
   brokerPid?: number;
   /** Only these cases (default all). */
@@ -75,6 +81,8 @@ function procCpuMs(pid: number | undefined): number | undefined {
   }
 }
 
+/** Untimed requests before each level, at its number in flight. */
+const warmupOf = (inFlight: number) => Math.max(200, inFlight * 4);
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 
 async function runCase(name: CaseName, repeat: number, o: CompareOptions): Promise<CaseLevel[]> {
@@ -85,18 +93,20 @@ async function runCase(name: CaseName, repeat: number, o: CompareOptions): Promi
   await client.next();
   const out: CaseLevel[] = [];
   try {
+    client.send({ type: 'run', inFlight: 16, n: o.jitWarmup ?? 2000, warmup: 0 });
+    await client.next();
     for (const inFlight of (LEVELS_OF[name] ?? ((l) => l))(o.levels)) {
       const n = o.requests(inFlight);
       server.send({ type: 'usage' });
       const s0 = (await server.next()) as Usage;
       const b0 = procCpuMs(o.brokerPid);
-      client.send({ type: 'run', inFlight, n, warmup: Math.max(50, inFlight * 2) });
+      client.send({ type: 'run', inFlight, n, warmup: warmupOf(inFlight) });
       const r = (await client.next()) as LevelResult;
       server.send({ type: 'usage' });
       const s1 = (await server.next()) as Usage;
       const b1 = procCpuMs(o.brokerPid);
       // the server's CPU between the two usage reads covers the warm-up too: scale it to the timed share
-      const timedShare = n / (n + Math.max(50, inFlight * 2));
+      const timedShare = n / (n + warmupOf(inFlight));
       const sorted = [...r.latenciesMs].sort((a, b) => a - b);
       const level: CaseLevel = {
         name,
