@@ -61,7 +61,7 @@ export function writeBenchmarksMd(file: string, run: BenchRun, resultsFile: stri
       '## A2A over Kafka and its yardsticks',
       '',
       'Median over repeats (p50 and tasks/s spread in brackets). CPU per task in ms by process: client / server (agent or HTTP server) / broker.',
-      'Each case process is warmed first by untimed requests at 16 in flight (2,000 in a full run, 500 with `--quick`), so its code is measured once the JIT has optimized it; each level then starts after max(200, 4 × in flight) untimed requests.',
+      'Each level is timed after untimed calls at its own number in flight, for at least 5 s (1 s with `--quick`) and max(200, 4 × in flight) calls, so every case is measured once the JIT has optimized its code for that level; CPU is read around the timed calls only.',
       '',
       '| case | in flight | p50 ms | p90 ms | p99 ms | max ms | tasks/s | CPU/task ms c / s / b | peak RSS MB c / s |',
       '|---|---|---|---|---|---|---|---|---|',

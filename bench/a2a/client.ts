@@ -96,9 +96,20 @@ async function a2aCall(): Promise<Call> {
   };
 }
 
-async function runLevel(call: Call, inFlight: number, n: number, warmup: number): Promise<ToDriver> {
+/** Untimed calls at `inFlight` until both `ms` have passed and `requests` were sent. */
+async function warm(call: Call, inFlight: number, ms: number, requests: number): Promise<ToDriver> {
+  const until = performance.now() + ms;
+  let sent = 0;
+  do {
+    const chunk = Math.max(50, inFlight * 4);
+    await driveConcurrently(chunk, inFlight, call);
+    sent += chunk;
+  } while (performance.now() < until || sent < requests);
+  return { type: 'warmed', requests: sent };
+}
+
+async function runLevel(call: Call, inFlight: number, n: number): Promise<ToDriver> {
   // `inFlight` workers each keep one request outstanding until the count is sent
-  await driveConcurrently(warmup, inFlight, call);
   const c0 = cpuMs();
   const t0 = performance.now();
   const latencies = await driveConcurrently(n, inFlight, call);
@@ -112,7 +123,8 @@ const call = await (mode === 'raw' ? rawCall() : mode === 'raw-platformatic' ? r
 send({ type: 'ready', target: {} });
 process.on('message', async (m: ToChild) => {
   try {
-    if (m.type === 'run') send(await runLevel(call, m.inFlight, m.n, m.warmup));
+    if (m.type === 'warm') send(await warm(call, m.inFlight, m.ms, m.requests));
+    if (m.type === 'run') send(await runLevel(call, m.inFlight, m.n));
     if (m.type === 'usage') send({ type: 'usage', cpuMs: cpuMs(), maxRssMb: maxRssMb() });
     if (m.type === 'stop') {
       await close().catch(() => {});

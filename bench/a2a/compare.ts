@@ -15,11 +15,12 @@ export interface CompareOptions {
   /** Requests per level (timed), by number in flight. */
   requests: (inFlight: number) => number;
   /**
-   * Requests sent at 16 in flight before the first level, untimed, so every case is measured with its code
-   * optimized by the JIT rather than while it still compiles (the Kafka path runs more JavaScript than the
-   * others and would otherwise be timed colder). Default 2000.
+   * Untimed calls before each level, at its number in flight: at least `ms` and at least `requests` (default 5 s
+   * and max(200, 4 × in flight)). Every case is then timed once its code is optimized for that level rather than
+   * while the JIT still compiles it: the Kafka path runs the most JavaScript, and at one in flight its p50 took
+   * about 2,000 calls (5 s) to settle, where HTTP's took about 200.
    */
-  jitWarmup?: number;
+  warmup?: { ms: number; requests: (inFlight: number) => number };
   /** The local broker's pid, for its CPU time (unset: an external cluster, not measured). */
   brokerPid?: number;
   /** Only these cases (default all). */
@@ -81,8 +82,6 @@ function procCpuMs(pid: number | undefined): number | undefined {
   }
 }
 
-/** Untimed requests before each level, at its number in flight. */
-const warmupOf = (inFlight: number) => Math.max(200, inFlight * 4);
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 
 async function runCase(name: CaseName, repeat: number, o: CompareOptions): Promise<CaseLevel[]> {
@@ -93,20 +92,19 @@ async function runCase(name: CaseName, repeat: number, o: CompareOptions): Promi
   await client.next();
   const out: CaseLevel[] = [];
   try {
-    client.send({ type: 'run', inFlight: 16, n: o.jitWarmup ?? 2000, warmup: 0 });
-    await client.next();
     for (const inFlight of (LEVELS_OF[name] ?? ((l) => l))(o.levels)) {
       const n = o.requests(inFlight);
+      client.send({ type: 'warm', inFlight, ms: o.warmup?.ms ?? 5000, requests: o.warmup?.requests(inFlight) ?? Math.max(200, inFlight * 4) });
+      await client.next();
+      // usage is read around the timed calls only, so every process's CPU is the timed calls' own
       server.send({ type: 'usage' });
       const s0 = (await server.next()) as Usage;
       const b0 = procCpuMs(o.brokerPid);
-      client.send({ type: 'run', inFlight, n, warmup: warmupOf(inFlight) });
+      client.send({ type: 'run', inFlight, n });
       const r = (await client.next()) as LevelResult;
       server.send({ type: 'usage' });
       const s1 = (await server.next()) as Usage;
       const b1 = procCpuMs(o.brokerPid);
-      // the server's CPU between the two usage reads covers the warm-up too: scale it to the timed share
-      const timedShare = n / (n + warmupOf(inFlight));
       const sorted = [...r.latenciesMs].sort((a, b) => a - b);
       const level: CaseLevel = {
         name,
@@ -119,8 +117,8 @@ async function runCase(name: CaseName, repeat: number, o: CompareOptions): Promi
         tasksPerSecond: n / r.seconds,
         cpuPerTask: {
           client: r.cpuMs / n,
-          server: ((s1.cpuMs - s0.cpuMs) * timedShare) / n,
-          ...(b0 !== undefined && b1 !== undefined && !name.startsWith('http') ? { broker: ((b1 - b0) * timedShare) / n } : {}),
+          server: (s1.cpuMs - s0.cpuMs) / n,
+          ...(b0 !== undefined && b1 !== undefined && !name.startsWith('http') ? { broker: (b1 - b0) / n } : {}),
         },
         maxRssMb: { client: r.maxRssMb, server: s1.maxRssMb },
         latenciesMs: r.latenciesMs,

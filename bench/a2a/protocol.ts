@@ -22,8 +22,13 @@ export interface LevelResult {
   maxRssMb: number;
 }
 
-export type ToDriver = ServerReady | Usage | LevelResult | { type: 'error'; message: string };
-export type ToChild = { type: 'usage' } | { type: 'run'; inFlight: number; n: number; warmup: number } | { type: 'stop' };
+export type ToDriver = ServerReady | Usage | LevelResult | { type: 'warmed'; requests: number } | { type: 'error'; message: string };
+export type ToChild =
+  | { type: 'usage' }
+  /** Untimed requests at `inFlight` for at least `ms` and at least `requests`. */
+  | { type: 'warm'; inFlight: number; ms: number; requests: number }
+  | { type: 'run'; inFlight: number; n: number }
+  | { type: 'stop' };
 
 /** CPU time of this process so far, in ms (user + system). */
 export const cpuMs = (): number => {
