@@ -90,7 +90,8 @@ export class RequestIntake {
             this.finish(batch.topic, batch.partition, message.offset);
             continue;
           }
-          const release = await this.acquireSlot(heartbeat, lane.priority);
+          // a free slot is taken at once; only a full agent waits (and heartbeats while it waits)
+          const release = this.slots.tryAcquire() ?? (await this.acquireSlot(heartbeat, lane.priority));
           this.offsets.begin(batch.topic, batch.partition, message.offset);
           resolveOffset(message.offset); // fetch position only; commits happen in finish()
           void this.opts.handle(batch.topic, batch.partition, message).then(

@@ -47,15 +47,24 @@ export class PrioritySlots {
   }
 
   async acquire(priority = 0): Promise<() => void> {
-    if (this.active >= this.limit) {
-      await new Promise<void>((resolve) => {
-        const list = this.waiters.get(priority) ?? [];
-        list.push(resolve);
-        this.waiters.set(priority, list);
-      });
-    } else {
-      this.active++;
-    }
+    const now = this.tryAcquire();
+    if (now) return now;
+    await new Promise<void>((resolve) => {
+      const list = this.waiters.get(priority) ?? [];
+      list.push(resolve);
+      this.waiters.set(priority, list);
+    });
+    return this.releaser();
+  }
+
+  /** A slot now, or undefined when all are taken (then nobody waits in vain: `acquire` queues). */
+  tryAcquire(): (() => void) | undefined {
+    if (this.active >= this.limit) return undefined;
+    this.active++;
+    return this.releaser();
+  }
+
+  private releaser(): () => void {
     let released = false;
     return () => {
       if (released) return;

@@ -62,4 +62,23 @@ describe('PrioritySlots with one priority: a plain bounded semaphore', () => {
     expect(peak).toBe(3);
     expect(s.inUse).toBe(0);
   });
+
+  it('tryAcquire takes a free slot at once and refuses when all are taken; a released slot goes to a waiter first', async () => {
+    const s = new PrioritySlots(2);
+    const a = s.tryAcquire();
+    const b = s.tryAcquire();
+    expect(a && b).toBeTruthy();
+    expect(s.tryAcquire()).toBeUndefined();
+    const waiting = s.acquire();
+    expect(s.waiting()).toBe(1);
+    a!();
+    a!(); // a second release of the same slot is ignored
+    const c = await waiting;
+    expect(s.inUse).toBe(2);
+    expect(s.tryAcquire()).toBeUndefined(); // the released slot went to the waiter, not back to the pool
+    b!();
+    c();
+    expect(s.inUse).toBe(0);
+    expect(s.tryAcquire()).toBeTruthy();
+  });
 });
