@@ -110,7 +110,7 @@ export class AvroSerde {
   async encodeWithLastField(subject: string, recordType: RecordTypeName, leading: Record<string, unknown>, lastField: Buffer): Promise<Buffer> {
     const key = `${subject}\u0000${recordType}`;
     const id = this.ids.get(key) ?? (await this.schemaId(subject, recordType));
-    return frame(id, Buffer.concat([encodeLeadingFields(recordType, leading), lastField]));
+    return frame(id, encodeLeadingFields(recordType, leading), lastField);
   }
 
   /** Synchronous encode when the schema id is already known (e.g. from `schemaId`). */
@@ -281,20 +281,29 @@ export function encodeBody(recordType: RecordTypeName, avroValue: unknown): Buff
 
 /** The Avro encoding of every field of `recordType` but the last, from `value` (see `encodeWithLastField`). */
 function encodeLeadingFields(recordType: RecordTypeName, value: Record<string, unknown>): Buffer {
-  const fields = (getSchema(recordType).type as avro.types.RecordType).fields;
-  const parts: Buffer[] = [];
-  for (let i = 0; i < fields.length - 1; i++) {
-    const f = fields[i]!;
-    try {
-      parts.push(f.type.toBuffer(value[f.name]));
-    } catch (err) {
-      throw new KamfError('CODEC_ENCODE_FAILED', `value does not match schema ${recordType}: ${recordType}.${f.name} (${(err as Error).message})`, {
-        cause: err,
-        details: { recordType, paths: [`${recordType}.${f.name}`] },
-      });
-    }
+  const type = leadingType(recordType);
+  try {
+    return type.toBuffer(value);
+  } catch (err) {
+    const problems: string[] = [];
+    type.isValid(value, { errorHook: (path: string[]) => problems.length < 5 && problems.push([recordType, ...path].join('.')) });
+    throw new KamfError('CODEC_ENCODE_FAILED', `value does not match schema ${recordType}: ${problems.join('; ') || (err as Error).message}`, {
+      cause: err,
+      details: { recordType, paths: problems },
+    });
   }
-  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+/** A record type of the same fields but the last, made once per record type: one encode call for all of them. */
+const leadingTypes = new Map<RecordTypeName, Type>();
+function leadingType(recordType: RecordTypeName): Type {
+  let t = leadingTypes.get(recordType);
+  if (!t) {
+    const fields = (getSchema(recordType).type as avro.types.RecordType).fields.slice(0, -1);
+    t = avro.Type.forSchema({ type: 'record', name: `${recordType}Leading`, fields: fields.map((f) => ({ name: f.name, type: f.type.schema() })) } as avro.Schema);
+    leadingTypes.set(recordType, t);
+  }
+  return t;
 }
 
 /** Decodes a whole body: trailing bytes, truncation and garbage give CODEC_DECODE_FAILED. */

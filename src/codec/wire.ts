@@ -13,17 +13,18 @@ export interface Frame {
   body: Buffer;
 }
 
-/** Prefixes `body` with the magic byte and the schema id. */
-export function frame(schemaId: number, body: Uint8Array): Buffer {
+/** Prefixes `body` (followed by `tail`, when given: one copy, no concatenation first) with the magic byte and the schema id. */
+export function frame(schemaId: number, body: Uint8Array, tail?: Uint8Array): Buffer {
   if (!Number.isInteger(schemaId) || schemaId < 0 || schemaId > 0x7fffffff) {
     throw new KamfError('CODEC_ENCODE_FAILED', `invalid schema id ${String(schemaId)}: must be an int32 >= 0`, {
       details: { schemaId },
     });
   }
-  const out = Buffer.allocUnsafe(FRAME_HEADER_SIZE + body.length);
+  const out = Buffer.allocUnsafe(FRAME_HEADER_SIZE + body.length + (tail?.length ?? 0));
   out[0] = MAGIC_BYTE;
   out.writeInt32BE(schemaId, 1);
   out.set(body, FRAME_HEADER_SIZE);
+  if (tail) out.set(tail, FRAME_HEADER_SIZE + body.length);
   return out;
 }
 
