@@ -61,7 +61,7 @@ export function writeBenchmarksMd(file: string, run: BenchRun, resultsFile: stri
       '## A2A over Kafka and its yardsticks',
       '',
       'Median over repeats (p50 and tasks/s spread in brackets). CPU per task in ms by process: client / server (agent or HTTP server) / broker.',
-      'Each level is timed after untimed calls at its own number in flight, for at least 5 s (1 s with `--quick`) and max(200, 4 × in flight) calls, so every case is measured once the JIT has optimized its code for that level; CPU is read around the timed calls only.',
+      'Each level is timed after untimed calls at its own number in flight, for at least 5 s (1 s with `--quick`) and max(200, 4 × in flight) calls, so every case is measured once the JIT has optimized its code for that level; CPU is read around the timed calls only. An untimed round of every case at 64 in flight goes before the repeats, so the first repeat does not meet a colder broker than the others.',
       '',
       '| case | in flight | p50 ms | p90 ms | p99 ms | max ms | tasks/s | CPU/task ms c / s / b | peak RSS MB c / s |',
       '|---|---|---|---|---|---|---|---|---|',

@@ -21,6 +21,8 @@ export interface CompareOptions {
    * about 2,000 calls (5 s) to settle, where HTTP's took about 200.
    */
   warmup?: { ms: number; requests: (inFlight: number) => number };
+  /** One untimed round of every case at 64 in flight before the repeats, to warm the broker (default true). */
+  warmupRound?: boolean;
   /** The local broker's pid, for its CPU time (unset: an external cluster, not measured). */
   brokerPid?: number;
   /** Only these cases (default all). */
@@ -134,11 +136,19 @@ async function runCase(name: CaseName, repeat: number, o: CompareOptions): Promi
   return out;
 }
 
-/** Every case at every level, `repeats` times, the order of cases rotated each repeat so drift hits all alike. */
+/**
+ * Every case at every level, `repeats` times, the order of cases rotated each repeat so drift hits all alike. An
+ * untimed round at 64 in flight (a level every case runs) goes first: a freshly started broker's JVM compiles its
+ * request paths during the first minutes, and without it the cases of the first repeat met a colder broker than the
+ * others (the raw floor's p50 at one in flight was 2.31 ms in the first repeat and 0.94 ms in the next two).
+ */
 export async function compareA2A(o: CompareOptions): Promise<CaseLevel[]> {
+  const cases = o.cases ?? CASES;
+  if (o.warmupRound ?? true) {
+    for (const name of cases) await runCase(name, -1, { ...o, levels: [64], log: (line) => o.log?.(`(warm-up round, not timed) ${line}`) });
+  }
   const all: CaseLevel[] = [];
   for (let r = 0; r < o.repeats; r++) {
-    const cases = o.cases ?? CASES;
     const order = cases.map((_, i) => cases[(i + r) % cases.length]!);
     for (const name of order) all.push(...(await runCase(name, r, o)));
   }
