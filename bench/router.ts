@@ -2,16 +2,18 @@
  * Router stage on the embedded engine, draining a backlog: N requests are written to a2a.ingress first (raw records
  * with routing headers, as callers write them), then the router starts on flink-sql/routing.sql and routes them to
  * the agent lanes. Measured: records/s from the router's start until every record is in its sink, and the growth of
- * the process's RSS over its idle baseline (router started, backlog not yet read) while draining, sampled every 50 ms.
+ * the router process's RSS over its idle baseline (router started, backlog not yet read) while draining, sampled every
+ * 50 ms. The router runs in a process of its own (router-drain.ts), so the figures are not the driver's.
  * Targets (issue 12): at least 50,000 records/s; at most 150 MB growth for 1,000,000 records (quick mode: 100,000).
  * Topics get a unique prefix (KAMF_TOPIC_PREFIX) so the run never touches a live mesh; they are deleted after.
  */
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import type { KamfConfig } from '../src/core/config.js';
 import { createKafka, resolveEndpoints } from '../src/core/kafka.js';
 import { ensureTopics } from '../src/core/admin.js';
-import { pkgPath } from '../src/core/paths.js';
-import { startRouter } from '../src/router/index.js';
+import type { DrainToDriver } from './router-drain.js';
 import type { BenchResult } from './stats.js';
 
 const TARGETS = ['data', 'cs', 'balance', 'echo'];
@@ -46,34 +48,32 @@ export async function routerBenchmark(config: KamfConfig, n: number, log: (line:
 
   const admin = kafka.admin();
   await admin.connect();
-  const router = await startRouter({ file: pkgPath('flink-sql', 'routing.sql'), engine: 'rxjs', config, vars: { KAMF_TOPIC_PREFIX: prefix }, rxjs: { createTopics: false } });
-  const t0 = Date.now();
-  const base = process.memoryUsage().rss;
-  let peak = base;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-  // the clock starts at the first record read: joining a new consumer group waits for the broker's
-  // group.initial.rebalance.delay.ms (3 s by default), which is start-up, not throughput
-  let first = 0;
-  let cpu0 = process.cpuUsage();
-  while (!first) {
-    cpu0 = process.cpuUsage();
-    if ((router.stats?.().consumed ?? 0) > 0) first = Date.now();
-    else await new Promise((r) => setTimeout(r, 5));
-  }
+  // the router runs in a process of its own: its RSS and CPU are then the router's, not this driver's (whose heap the
+  // earlier benchmarks grew: the same drain measured +73 MB of growth alone in the driver, +101 to +189 MB in its own
+  // process). BENCH_ROUTER_NODE_ARGS passes flags to it, e.g. --max-old-space-size=192 (+50 MB at the same rate)
+  const child = fork(fileURLToPath(new URL('router-drain.ts', import.meta.url)), [prefix], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_ROUTER_NODE_ARGS ?? '').split(' ').filter(Boolean)], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const next = () =>
+    new Promise<DrainToDriver>((resolve, reject) => {
+      child.once('message', (m: DrainToDriver) => (m.type === 'error' ? reject(new Error(`router-drain: ${m.message}`)) : resolve(m)));
+      child.once('exit', (code) => reject(new Error(`router-drain exited with ${code}`)));
+    });
+  const firstMsg = await next();
+  if (firstMsg.type !== 'first') throw new Error(`router-drain: unexpected ${firstMsg.type}`);
   let out = 0;
   while (out < n) {
     await new Promise((r) => setTimeout(r, 100));
     out = 0;
     for (const t of sinks) out += (await admin.fetchTopicOffsets(t)).reduce((s, p) => s + Number(p.high), 0);
   }
-  const seconds = (Date.now() - first) / 1000;
-  // CPU time of this process per record: steadier than records/s on a machine shared with the broker
-  const cpu = process.cpuUsage(cpu0);
-  const cpuUsPerRecord = (cpu.user + cpu.system) / n;
-  const joinSeconds = (first - t0) / 1000;
-  clearInterval(sampler);
-  const stats = router.stats?.();
-  await router.stop();
+  const seconds = (Date.now() - firstMsg.at) / 1000;
+  child.send('done');
+  const usage = await next();
+  if (usage.type !== 'usage') throw new Error(`router-drain: unexpected ${usage.type}`);
+  await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+  // CPU time of the router's process per record: steadier than records/s on a machine shared with the broker
+  const cpuUsPerRecord = usage.cpuUs / n;
+  const joinSeconds = firstMsg.startedMs / 1000;
+  const [base, peak] = [usage.baseRss, usage.peakRss];
   await admin.deleteTopics({ topics: [...sinks, `${prefix}a2a.ingress`, `${prefix}a2a.unroutable`] }).catch(() => {});
   await admin.disconnect();
   const growth = (peak - base) / MB;
@@ -86,6 +86,6 @@ export async function routerBenchmark(config: KamfConfig, n: number, log: (line:
     seconds,
     opsPerSecond: rate,
     drain: { records: n, rssGrowthMb: growth, cpuUsPerRecord },
-    notes: `from the first record read (group join took ${joinSeconds.toFixed(1)} s); ${cpuUsPerRecord.toFixed(1)} µs CPU per record (${((cpu.user + cpu.system) / 1e6 / seconds).toFixed(2)} cores busy); RSS growth ${growth.toFixed(0)} MB (idle ${(base / MB).toFixed(0)} MB, peak ${(peak / MB).toFixed(0)} MB); peak in flight ${String(stats?.peakInFlight)}, produce retries ${String(stats?.retries)}; ${verdict}`,
+    notes: `from the first record read (group join took ${joinSeconds.toFixed(1)} s); ${cpuUsPerRecord.toFixed(1)} µs CPU per record (${(usage.cpuUs / 1e6 / seconds).toFixed(2)} cores busy); RSS growth of the router's process ${growth.toFixed(0)} MB (idle ${(base / MB).toFixed(0)} MB, peak ${(peak / MB).toFixed(0)} MB); peak in flight ${String(usage.peakInFlight)}, produce retries ${String(usage.retries)}; ${verdict}`,
   };
 }
