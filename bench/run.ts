@@ -77,7 +77,7 @@ if (['binding', 'router', 'startup', 'a2a', 'reference', 'tracing'].some(want)) 
         repeats: Number(values.repeats ?? (quick ? 1 : 3)),
         levels: (values.levels ?? '1,16,64,256').split(',').map(Number),
         ...(values.cases ? { cases: values.cases.split(',') as CaseName[] } : {}),
-        warmup: { ms: quick ? 1000 : 5000, requests: (inFlight) => Math.max(200, inFlight * 4) },
+        warmupMs: quick ? 1000 : 5000,
         requests: (inFlight) => (quick ? { 1: 200, 16: 1000, 64: 2000, 256: 3000 } : { 1: 500, 16: 3000, 64: 6000, 256: 10_000 })[inFlight] ?? 1000,
         ...(brokerPid !== undefined ? { brokerPid } : {}),
         log,
