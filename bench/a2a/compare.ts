@@ -16,9 +16,9 @@ export interface CompareOptions {
   requests: (inFlight: number) => number;
   /**
    * Untimed calls before each level, at its number in flight: for at least this long (default 5000 ms) and at least
-   * max(200, 4 × in flight) calls. Every case is then timed once its code is optimized for that level rather than
+   * max(2000, 4 × in flight) calls. Every case is then timed once its code is optimized for that level rather than
    * while the JIT still compiles it: the Kafka path runs the most JavaScript, and at one in flight its p50 took
-   * about 2,000 calls (5 s) to settle, where HTTP's took about 200.
+   * about 2,000 calls (7 s) to settle, where HTTP's took about 200.
    */
   warmupMs?: number;
   /** One untimed round of every case at 64 in flight before the repeats, to warm the broker (default true). */
@@ -96,7 +96,7 @@ async function runCase(name: CaseName, repeat: number, o: CompareOptions): Promi
   try {
     for (const inFlight of (LEVELS_OF[name] ?? ((l) => l))(o.levels)) {
       const n = o.requests(inFlight);
-      client.send({ type: 'warm', inFlight, ms: o.warmupMs ?? 5000, requests: Math.max(200, inFlight * 4) });
+      client.send({ type: 'warm', inFlight, ms: o.warmupMs ?? 5000, requests: Math.max(2000, inFlight * 4) });
       await client.next();
       // usage is read around the timed calls only, so every process's CPU is the timed calls' own
       server.send({ type: 'usage' });
