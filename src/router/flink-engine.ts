@@ -137,7 +137,8 @@ export class FlinkJobWatch {
     const session = await GatewaySession.open(this.gateway);
     const props = await session.properties().catch(() => ({}) as Record<string, string>);
     const rest = props['rest.address'] && props['rest.port'] ? `http://${props['rest.address']}:${props['rest.port']}` : undefined;
-    let restarts = 0;
+    /** Restarts seen per job: each was a failure, so a job that ends FAILED failed at least this many times plus one. */
+    const restarts = new Map<string, number>();
     try {
       while (!this.stopped) {
         const jobs = await session.jobs().catch(() => undefined);
@@ -148,19 +149,22 @@ export class FlinkJobWatch {
           this.status.set(id, j.status);
           if (j.status !== before) this.opts.log?.(`job ${id} ${j.status}`);
           if (j.status === 'RESTARTING' && before !== 'RESTARTING') {
-            restarts++;
-            this.opts.log?.(`job ${id} is restarting (${restarts}): ${(await rootException(rest, id)).cause}`);
+            restarts.set(id, (restarts.get(id) ?? 0) + 1);
+            this.opts.log?.(`job ${id} is restarting (${restarts.get(id)}): ${(await rootException(rest, id)).cause}`);
           }
           if (j.status === 'FAILED') {
-            // the exception history lags the status, entry by entry: read it until its count holds still
+            // the exception history lags the status, entry by entry: read it until its count holds still, and never
+            // count fewer failures than the restarts this watcher saw (a CI run read 2 entries of 3 as settled)
             let root = await rootException(rest, id);
-            for (let n = 0, settled = 0; n < 20 && settled < 2; n++) {
+            for (let n = 0, settled = 0; n < 20 && settled < 3; n++) {
               await new Promise((r) => setTimeout(r, 500));
               const next = await rootException(rest, id);
               settled = next.failures && next.failures === root.failures ? settled + 1 : 0;
               root = next;
             }
-            const { cause, failures } = root;
+            const seen = (restarts.get(id) ?? 0) + 1;
+            const { cause } = root;
+            const failures = root.failures === undefined ? (restarts.has(id) ? seen : undefined) : Math.max(root.failures, seen);
             throw new KamfError('ROUTER_FLINK_FAILED', `Flink job ${id} (${j.name}) FAILED after its restart budget (${failures ?? '?'} failures): ${cause}`, {
               details: { jobId: id, cause, ...(failures !== undefined ? { failures } : {}) },
               hint: rest ? `Flink's exceptions: ${rest}/jobs/${id}/exceptions` : 'See the JobManager log of the cluster.',
