@@ -6,6 +6,9 @@ export const DEFAULT_MAX_RECORD_BYTES = 1_048_588;
 /** Record batch and record framing: what a single record adds to key, value and headers on the wire. */
 const RECORD_OVERHEAD = 128;
 
+// module level, not per call: every record of every writer is measured
+const len = (v: unknown): number => (v == null ? 0 : Buffer.isBuffer(v) ? v.length : Buffer.byteLength(String(v)));
+
 /** The bytes a record takes against the record limit (a close upper estimate). */
 export function recordBytes(message: Pick<Message, 'key' | 'value' | 'headers'>): number {
   let n = RECORD_OVERHEAD + len(message.key) + len(message.value);
@@ -21,5 +24,3 @@ export function recordBytes(message: Pick<Message, 'key' | 'value' | 'headers'>)
   return n;
 }
 
-// module level, not per call: every record of every writer is measured
-const len = (v: unknown): number => (v == null ? 0 : Buffer.isBuffer(v) ? v.length : Buffer.byteLength(String(v)));

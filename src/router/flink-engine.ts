@@ -162,9 +162,9 @@ export class FlinkJobWatch {
               settled = next.failures && next.failures === root.failures ? settled + 1 : 0;
               root = next;
             }
-            const seen = (restarts.get(id) ?? 0) + 1;
             const { cause } = root;
-            const failures = root.failures === undefined ? (restarts.has(id) ? seen : undefined) : Math.max(root.failures, seen);
+            const known = root.failures !== undefined || restarts.has(id);
+            const failures = known ? Math.max(root.failures ?? 0, (restarts.get(id) ?? 0) + 1) : undefined;
             throw new KamfError('ROUTER_FLINK_FAILED', `Flink job ${id} (${j.name}) FAILED after its restart budget (${failures ?? '?'} failures): ${cause}`, {
               details: { jobId: id, cause, ...(failures !== undefined ? { failures } : {}) },
               hint: rest ? `Flink's exceptions: ${rest}/jobs/${id}/exceptions` : 'See the JobManager log of the cluster.',

@@ -57,7 +57,7 @@ export class PrioritySlots {
     return this.releaser();
   }
 
-  /** A slot now, or undefined when all are taken (then nobody waits in vain: `acquire` queues). */
+  /** A slot now, or undefined when all are taken (`acquire` waits for one instead). */
   tryAcquire(): (() => void) | undefined {
     if (this.active >= this.limit) return undefined;
     this.active++;
