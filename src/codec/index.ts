@@ -1,5 +1,5 @@
 /** Public API of the codec: A2A (SDK types) ⇄ Avro in Confluent wire format. */
-export { frame, parseFrame, MAGIC_BYTE, FRAME_HEADER_SIZE, type Frame } from './wire.js';
+export { frame, frameEncoded, parseFrame, MAGIC_BYTE, FRAME_HEADER_SIZE, type Frame } from './wire.js';
 export { RECORD_TYPES, A2A_METHODS, AVRO_NAMESPACE, isRecordTypeName, type RecordTypeName } from './schema-defs.js';
 export { loadSchemas, getSchema, getRecordType, recordTypeNameOf, type LoadedSchema } from './schemas.js';
 export { toAvro, fromAvro, PARAMS_FIELD_OF, taskSnapshotAroundAvro, type SdkTypes } from './mapping/index.js';
@@ -22,12 +22,12 @@ import { fromAvro, type SdkTypes } from './mapping/index.js';
 import { toAvro } from './mapping/index.js';
 import type { RecordTypeName } from './schema-defs.js';
 import { getRecordType } from './schemas.js';
-import { decodeBody, encodeBody } from './serde.js';
-import { frame, parseFrame } from './wire.js';
+import { decodeBody, encodeFramedValue } from './serde.js';
+import { parseFrame } from './wire.js';
 
 /** SDK value → framed bytes with a given schema id, no registry (fixtures, tests, offline tools). */
 export function encodeOffline<K extends RecordTypeName>(schemaId: number, recordType: K, value: SdkTypes[K]): Buffer {
-  return frame(schemaId, encodeBody(recordType, toAvro(recordType, value)));
+  return encodeFramedValue(schemaId, recordType, toAvro(recordType, value));
 }
 
 /** Framed bytes written with our current schema → SDK value, no registry. */

@@ -14,7 +14,7 @@ import type { Resolver, Type } from 'avsc';
 import { KamfError } from '../core/errors.js';
 import type { RecordTypeName } from './schema-defs.js';
 import { getSchema, recordTypeNameOf } from './schemas.js';
-import { frame, parseFrame } from './wire.js';
+import { frameEncoded, parseFrame } from './wire.js';
 
 /** The part of `SchemaRegistry` the serde uses (a real instance fits; tests may pass a fake). */
 export type SchemaRegistryClient = Pick<SchemaRegistry, 'register' | 'getRegistryIdBySchema' | 'getSchema'>;
@@ -110,12 +110,12 @@ export class AvroSerde {
   async encodeWithLastField(subject: string, recordType: RecordTypeName, leading: Record<string, unknown>, lastField: Buffer): Promise<Buffer> {
     const key = `${subject}\u0000${recordType}`;
     const id = this.ids.get(key) ?? (await this.schemaId(subject, recordType));
-    return frame(id, encodeLeadingFields(recordType, leading), lastField);
+    return encodeFramed(id, recordType, leadingType(recordType), leading, lastField);
   }
 
   /** Synchronous encode when the schema id is already known (e.g. from `schemaId`). */
   encodeWithId(schemaId: number, recordType: RecordTypeName, avroValue: unknown): Buffer {
-    return frame(schemaId, encodeBody(recordType, avroValue));
+    return encodeFramedValue(schemaId, recordType, avroValue);
   }
 
   /** Parses the frame, resolves the writer schema (once per id) and decodes the body. */
@@ -264,34 +264,36 @@ export function encodeBody(recordType: RecordTypeName, avroValue: unknown): Buff
   try {
     return type.toBuffer(avroValue);
   } catch (err) {
-    const problems: string[] = [];
-    type.isValid(avroValue, {
-      errorHook: (path: string[], value: unknown, t: Type) => {
-        if (problems.length < 5)
-          problems.push(`${[recordType, ...path].join('.')} (expected ${describeType(t)}, got ${describeValue(value)})`);
-      },
-    });
-    const reason = problems.length ? problems.join('; ') : (err as Error).message;
-    throw new KamfError('CODEC_ENCODE_FAILED', `value does not match schema ${recordType}: ${reason}`, {
-      cause: err,
-      details: { recordType, paths: problems },
-    });
+    throw encodeFailed(recordType, type, avroValue, err);
   }
 }
 
-/** The Avro encoding of every field of `recordType` but the last, from `value` (see `encodeWithLastField`). */
-function encodeLeadingFields(recordType: RecordTypeName, value: Record<string, unknown>): Buffer {
-  const type = leadingType(recordType);
+/** A framed `recordType` value with its schema id: what `encodeBody` and `frame` give together, with one copy. */
+export function encodeFramedValue(schemaId: number, recordType: RecordTypeName, avroValue: unknown): Buffer {
+  return encodeFramed(schemaId, recordType, getSchema(recordType).type, avroValue);
+}
+
+/** A framed `type` value (then `tail`), written once into the frame (`frameEncoded`); errors as `encodeBody`'s. */
+function encodeFramed(schemaId: number, recordType: RecordTypeName, type: Type, value: unknown, tail?: Uint8Array): Buffer {
   try {
-    return type.toBuffer(value);
+    return frameEncoded(schemaId, (buf, pos) => type.encode(value, buf, pos), tail);
   } catch (err) {
-    const problems: string[] = [];
-    type.isValid(value, { errorHook: (path: string[]) => problems.length < 5 && problems.push([recordType, ...path].join('.')) });
-    throw new KamfError('CODEC_ENCODE_FAILED', `value does not match schema ${recordType}: ${problems.join('; ') || (err as Error).message}`, {
-      cause: err,
-      details: { recordType, paths: problems },
-    });
+    throw err instanceof KamfError ? err : encodeFailed(recordType, type, value, err);
   }
+}
+
+function encodeFailed(recordType: RecordTypeName, type: Type, value: unknown, err: unknown): KamfError {
+  const problems: string[] = [];
+  type.isValid(value, {
+    errorHook: (path: string[], v: unknown, t: Type) => {
+      if (problems.length < 5) problems.push(`${[recordType, ...path].join('.')} (expected ${describeType(t)}, got ${describeValue(v)})`);
+    },
+  });
+  const reason = problems.length ? problems.join('; ') : (err as Error).message;
+  return new KamfError('CODEC_ENCODE_FAILED', `value does not match schema ${recordType}: ${reason}`, {
+    cause: err,
+    details: { recordType, paths: problems },
+  });
 }
 
 /** A record type of the same fields but the last, made once per record type: one encode call for all of them. */
@@ -329,7 +331,9 @@ function decodeError(type: Type, body: Buffer, reason: string, cause: unknown, s
 }
 
 function describeType(t: Type): string {
-  return t.name ?? t.typeName;
+  // a union is named by its branches ("null | string"), not by avsc's "union:unwrapped"
+  const branches = (t as { types?: Type[] }).types;
+  return t.name ?? (t.typeName.startsWith('union') && branches ? branches.map(describeType).join(' | ') : t.typeName);
 }
 
 function describeValue(v: unknown): string {

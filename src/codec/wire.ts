@@ -15,17 +15,51 @@ export interface Frame {
 
 /** Prefixes `body` (followed by `tail`, when given: one copy, no concatenation first) with the magic byte and the schema id. */
 export function frame(schemaId: number, body: Uint8Array, tail?: Uint8Array): Buffer {
+  checkSchemaId(schemaId);
+  const out = Buffer.allocUnsafe(FRAME_HEADER_SIZE + body.length + (tail?.length ?? 0));
+  writeHeader(out, schemaId);
+  out.set(body, FRAME_HEADER_SIZE);
+  if (tail) out.set(tail, FRAME_HEADER_SIZE + body.length);
+  return out;
+}
+
+/**
+ * Writes a body through `encode` (avsc's `Type.encode` contract: the end position, or minus the bytes it lacked)
+ * into a scratch buffer right after the header, then copies the frame out once, followed by `tail`: no body buffer
+ * of its own, zero-filled and copied again, per record.
+ */
+export function frameEncoded(schemaId: number, encode: (buf: Buffer, pos: number) => number, tail?: Uint8Array): Buffer {
+  checkSchemaId(schemaId);
+  let buf = scratch;
+  let end = encode(buf, FRAME_HEADER_SIZE);
+  if (end < 0) {
+    const needed = buf.length - end;
+    // scratch grows for values up to 1 MiB; a larger one gets a buffer of its own, not kept
+    buf = Buffer.allocUnsafe(needed <= SCRATCH_MAX ? Math.min(SCRATCH_MAX, 2 * needed) : needed);
+    if (needed <= SCRATCH_MAX) scratch = buf;
+    end = encode(buf, FRAME_HEADER_SIZE);
+  }
+  const out = Buffer.allocUnsafe(end + (tail?.length ?? 0));
+  buf.copy(out, FRAME_HEADER_SIZE, FRAME_HEADER_SIZE, end);
+  writeHeader(out, schemaId);
+  if (tail) out.set(tail, end);
+  return out;
+}
+
+const SCRATCH_MAX = 1 << 20;
+let scratch = Buffer.allocUnsafe(16 * 1024);
+
+function checkSchemaId(schemaId: number): void {
   if (!Number.isInteger(schemaId) || schemaId < 0 || schemaId > 0x7fffffff) {
     throw new KamfError('CODEC_ENCODE_FAILED', `invalid schema id ${String(schemaId)}: must be an int32 >= 0`, {
       details: { schemaId },
     });
   }
-  const out = Buffer.allocUnsafe(FRAME_HEADER_SIZE + body.length + (tail?.length ?? 0));
+}
+
+function writeHeader(out: Buffer, schemaId: number): void {
   out[0] = MAGIC_BYTE;
   out.writeInt32BE(schemaId, 1);
-  out.set(body, FRAME_HEADER_SIZE);
-  if (tail) out.set(tail, FRAME_HEADER_SIZE + body.length);
-  return out;
 }
 
 /** Splits a framed record value; throws CODEC_TRUNCATED or CODEC_BAD_MAGIC. */

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions, type logCreator } from 'kafkajs';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { KamfConfig } from './config.js';
+import { keyHashPartitioner } from './partitioner.js';
 import { jsonLogLine } from './telemetry.js';
 
 /** Where the cluster and registry actually are, after deciding local vs external. */
@@ -80,7 +81,7 @@ export function createKafka(config: KamfConfig, endpoints: Endpoints, options: C
   // kafkajs builds every entry at or under this level, so it is the configured one, not DEBUG filtered afterwards
   const level = options.logLevel ?? envLogLevel();
   const saslOptions = sasl(config);
-  return new Kafka({
+  const kafka = new Kafka({
     clientId: options.clientId ?? config.clientId,
     brokers: endpoints.brokers,
     connectionTimeout: config.kafka.connectionTimeoutMs,
@@ -90,6 +91,10 @@ export function createKafka(config: KamfConfig, endpoints: Endpoints, options: C
     logCreator: quietLogCreator,
     retry: { retries: 5, initialRetryTime: 100 },
   });
+  // every producer partitions keys as the Java client does, without kafkajs' 64-bit arithmetic per byte
+  const producer = kafka.producer.bind(kafka);
+  kafka.producer = (cfg) => producer({ createPartitioner: keyHashPartitioner, ...cfg });
+  return kafka;
 }
 
 export function createRegistry(config: KamfConfig, endpoints: Endpoints): SchemaRegistry {

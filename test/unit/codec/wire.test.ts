@@ -1,6 +1,6 @@
 import { Role, TaskState, type Message, type Task } from '@a2a-js/sdk';
 import { describe, expect, it } from 'vitest';
-import { decodeOffline, encodeOffline, frame, getRecordType, parseFrame, toAvro } from '../../../src/codec/index.js';
+import { decodeOffline, encodeOffline, frame, frameEncoded, getRecordType, parseFrame, toAvro } from '../../../src/codec/index.js';
 import { isKamfError } from '../../../src/core/errors.js';
 
 const message: Message = {
@@ -53,6 +53,19 @@ describe('Confluent wire framing', () => {
 
   it('rejects an invalid schema id when framing', () => {
     expect(codeOf(() => frame(-1, Buffer.alloc(0)))).toBe('CODEC_ENCODE_FAILED');
+    expect(codeOf(() => frameEncoded(2 ** 31, (_, pos) => pos))).toBe('CODEC_ENCODE_FAILED');
+  });
+
+  it('frames a body written in place as frame() frames the same body, below, across and above the scratch sizes', () => {
+    const type = getRecordType('Message');
+    // the scratch starts at 16 KiB and grows to 1 MiB at most: 2 MiB takes a buffer of its own
+    for (const size of [0, 100, 16 * 1024, 40 * 1024, 900 * 1024, 2 * 1024 * 1024, 100]) {
+      const value = toAvro('Message', { ...message, messageId: 'x'.repeat(size) });
+      const tail = Buffer.from([7, 8, 9]);
+      const written = frameEncoded(77, (buf, pos) => type.encode(value, buf, pos), tail);
+      expect(written.equals(frame(77, type.toBuffer(value), tail)), `size ${size}`).toBe(true);
+      expect(decodeOffline('Message', frameEncoded(77, (buf, pos) => type.encode(value, buf, pos))).value.messageId.length).toBe(size);
+    }
   });
 });
 
