@@ -262,6 +262,8 @@ function registryError(what: string, err: unknown): KamfError {
 export function encodeBody(recordType: RecordTypeName, avroValue: unknown): Buffer {
   const type = getSchema(recordType).type;
   try {
+    // a buffer of its own, not a slice of Node's shared pool: bodies are kept (the task view), and a kept slice
+    // would keep its whole 8 KiB pool chunk alive
     return type.toBuffer(avroValue);
   } catch (err) {
     throw encodeFailed(recordType, type, avroValue, err);

@@ -3,6 +3,7 @@
  * https://docs.confluent.io/platform/current/schema-registry/fundamentals/serdes-develop/index.html#wire-format
  */
 import { KamfError } from '../core/errors.js';
+import { encodedCopy } from './scratch.js';
 
 export const MAGIC_BYTE = 0;
 export const FRAME_HEADER_SIZE = 5;
@@ -23,31 +24,13 @@ export function frame(schemaId: number, body: Uint8Array, tail?: Uint8Array): Bu
   return out;
 }
 
-/**
- * Writes a body through `encode` (avsc's `Type.encode` contract: the end position, or minus the bytes it lacked)
- * into a scratch buffer right after the header, then copies the frame out once, followed by `tail`: no body buffer
- * of its own, zero-filled and copied again, per record.
- */
+/** Frames the body `encode` writes (`encodedCopy`), followed by `tail`: one copy, no body buffer of its own. */
 export function frameEncoded(schemaId: number, encode: (buf: Buffer, pos: number) => number, tail?: Uint8Array): Buffer {
   checkSchemaId(schemaId);
-  let buf = scratch;
-  let end = encode(buf, FRAME_HEADER_SIZE);
-  if (end < 0) {
-    const needed = buf.length - end;
-    // scratch grows for values up to 1 MiB; a larger one gets a buffer of its own, not kept
-    buf = Buffer.allocUnsafe(needed <= SCRATCH_MAX ? Math.min(SCRATCH_MAX, 2 * needed) : needed);
-    if (needed <= SCRATCH_MAX) scratch = buf;
-    end = encode(buf, FRAME_HEADER_SIZE);
-  }
-  const out = Buffer.allocUnsafe(end + (tail?.length ?? 0));
-  buf.copy(out, FRAME_HEADER_SIZE, FRAME_HEADER_SIZE, end);
+  const out = encodedCopy(FRAME_HEADER_SIZE, encode, tail);
   writeHeader(out, schemaId);
-  if (tail) out.set(tail, end);
   return out;
 }
-
-const SCRATCH_MAX = 1 << 20;
-let scratch = Buffer.allocUnsafe(16 * 1024);
 
 function checkSchemaId(schemaId: number): void {
   if (!Number.isInteger(schemaId) || schemaId < 0 || schemaId > 0x7fffffff) {

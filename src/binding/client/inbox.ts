@@ -3,7 +3,7 @@
  * own consumer group, so no instance reads anyone else's replies and a rebalance elsewhere cannot take them away.
  * Records are routed to waiting calls by correlation id.
  */
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { KamfError } from '../../core/errors.js';
 import type { A2ACodec } from '../../codec/index.js';
 import type { A2AResponse } from '../../codec/mapping/envelopes.js';
@@ -49,26 +49,31 @@ export class ReplyInbox {
     const joined = new Promise<void>((resolve) => this.consumer!.on(this.consumer!.events.GROUP_JOIN, () => resolve()));
     // no commits: the topic is private to this instance and read from the start, so its offsets are never used,
     // and each commit would hold the fetch loop for the coordinator's append linger (5 ms on Kafka 4.1)
+    // a batch at a time: kafkajs' per-message loop awaits a heartbeat and a commit check after every reply
     await this.consumer.run({
       autoCommit: false,
-      eachMessage: async ({ message }) => {
-        this.stats.received++;
-        const headers = readHeaders(message.headers as Record<string, unknown>);
-        const correlationId = headers[HEADERS.correlationId] ?? message.key?.toString();
-        const sink = correlationId ? this.sinks.get(correlationId) : undefined;
-        if (!sink) {
-          this.stats.orphaned++; // the call timed out or was aborted before its reply arrived
-          return;
-        }
-        try {
-          sink.push(await this.codec.decodeA2AResponse(message.value!), headers[HEADERS.responder]);
-        } catch (err) {
-          this.stats.undecodable++;
-          sink.fail(err as Error);
-        }
+      eachBatch: async ({ batch }) => {
+        for (const message of batch.messages) await this.deliver(message);
       },
     });
     await joined;
+  }
+
+  private async deliver(message: KafkaMessage): Promise<void> {
+    this.stats.received++;
+    const headers = readHeaders(message.headers as Record<string, unknown>);
+    const correlationId = headers[HEADERS.correlationId] ?? message.key?.toString();
+    const sink = correlationId ? this.sinks.get(correlationId) : undefined;
+    if (!sink) {
+      this.stats.orphaned++; // the call timed out or was aborted before its reply arrived
+      return;
+    }
+    try {
+      sink.push(await this.codec.decodeA2AResponse(message.value!), headers[HEADERS.responder]);
+    } catch (err) {
+      this.stats.undecodable++;
+      sink.fail(err as Error);
+    }
   }
 
   register(correlationId: string, sink: ReplySink): () => void {

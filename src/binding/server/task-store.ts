@@ -15,7 +15,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Task, ListTasksRequest, ListTasksResponse } from '@a2a-js/sdk';
 import { ServerCallContext, type TaskStore } from '@a2a-js/sdk/server';
-import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { A2ACodec } from '../../codec/index.js';
 import type { TaskSnapshot } from '../../codec/mapping/envelopes.js';
 import { encodeBody, toAvro } from '../../codec/index.js';
@@ -125,26 +125,40 @@ export class KafkaTaskStore implements TaskStore {
     this.consumer = this.opts.kafka.consumer({ groupId: `kamf-taskstore-${this.instanceId}`, maxWaitTimeInMs: 50, sessionTimeout: 10_000, heartbeatInterval: 1000 });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
-    // never commit: every start must read the whole topic, even with a reused instance id
+    // never commit: every start must read the whole topic, even with a reused instance id. A batch at a time:
+    // most records are this instance's own, counted off without an await each (kafkajs' per-message loop has three)
     await this.consumer.run({
       autoCommit: false,
-      eachMessage: async ({ partition, message }) => {
-        if (!message.value && message.key && this.mine(message.key)) {
-          const answered = this.answeredId(message.key.toString('utf8'));
-          if (answered) this.noteAnswered(answered);
-        } else if (message.value && this.mine(message.key) && !this.ownEcho(message)) {
-          try {
-            const snap = await this.opts.codec.decodeTaskSnapshot(message.value);
-            const writer = readHeaders(message.headers as Record<string, unknown>)[HEADERS.writer];
-            if (this.apply(snap, true) && writer) this.writerOf.set(snap.task.id, writer);
-          } catch {
-            // a snapshot we cannot decode is skipped; the next save of that task supersedes it
-          }
+      eachBatch: async ({ batch }) => {
+        for (const message of batch.messages) {
+          const applying = this.follow(message);
+          if (applying) await applying;
+          this.consumed.set(batch.partition, Number(message.offset));
         }
-        this.consumed.set(partition, Number(message.offset));
       },
     });
     await this.catchUp();
+  }
+
+  /** One record of the topic: an answered marker, an echo of our own (both at once), or another writer's snapshot. */
+  private follow(message: KafkaMessage): Promise<void> | undefined {
+    if (!message.value && message.key && this.mine(message.key)) {
+      const answered = this.answeredId(message.key.toString('utf8'));
+      if (answered) this.noteAnswered(answered);
+    } else if (message.value && this.mine(message.key) && !this.ownEcho(message)) {
+      return this.applyRemote(message.value, message.headers);
+    }
+    return undefined;
+  }
+
+  private async applyRemote(value: Buffer, headers: KafkaMessage['headers']): Promise<void> {
+    try {
+      const snap = await this.opts.codec.decodeTaskSnapshot(value);
+      const writer = readHeaders(headers as Record<string, unknown>)[HEADERS.writer];
+      if (this.apply(snap, true) && writer) this.writerOf.set(snap.task.id, writer);
+    } catch {
+      // a snapshot we cannot decode is skipped; the next save of that task supersedes it
+    }
   }
 
   /** True for a snapshot this store wrote in this life (applied when saved): it is counted off, not decoded. */
