@@ -1,5 +1,5 @@
 /** Public API of the codec: A2A (SDK types) ⇄ Avro in Confluent wire format. */
-export { frame, frameEncoded, parseFrame, MAGIC_BYTE, FRAME_HEADER_SIZE, type Frame } from './wire.js';
+export { frame, parseFrame, MAGIC_BYTE, FRAME_HEADER_SIZE, type Frame } from './wire.js';
 export { RECORD_TYPES, A2A_METHODS, AVRO_NAMESPACE, isRecordTypeName, type RecordTypeName } from './schema-defs.js';
 export { loadSchemas, getSchema, getRecordType, recordTypeNameOf, type LoadedSchema } from './schemas.js';
 export { toAvro, fromAvro, PARAMS_FIELD_OF, taskSnapshotAroundAvro, type SdkTypes } from './mapping/index.js';

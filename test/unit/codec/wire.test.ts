@@ -1,6 +1,7 @@
 import { Role, TaskState, type Message, type Task } from '@a2a-js/sdk';
 import { describe, expect, it } from 'vitest';
-import { decodeOffline, encodeOffline, frame, frameEncoded, getRecordType, parseFrame, toAvro } from '../../../src/codec/index.js';
+import { decodeOffline, encodeOffline, frame, getRecordType, parseFrame, toAvro } from '../../../src/codec/index.js';
+import { frameEncoded } from '../../../src/codec/wire.js';
 import { isKamfError } from '../../../src/core/errors.js';
 
 const message: Message = {
