@@ -6,7 +6,7 @@
  * so at most `maxInFlight` records are anywhere in these operators at once.
  */
 import { KamfError } from '../core/errors.js';
-import { Observable, Subscription, asyncScheduler, from, type MonoTypeOperatorFunction, type ObservableInput, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { Observable, Subscription, asapScheduler, asyncScheduler, from, type MonoTypeOperatorFunction, type ObservableInput, type OperatorFunction, type SchedulerLike } from 'rxjs';
 
 /** FIFO per priority level; lower number = served first. */
 export class PriorityQueue<T> {
@@ -110,7 +110,12 @@ export function rateLimit<T>(options: RateLimitOptions<T>, scheduler: SchedulerL
  * Batches for produce: emits when `maxSize` items are collected or `maxWaitMs` after the first item of a batch
  * (0 = at the end of the current synchronous burst), and flushes what is left when the source completes.
  */
-export function batchWithin<T>(maxSize: number, maxWaitMs: number, scheduler: SchedulerLike = asyncScheduler): OperatorFunction<T, T[]> {
+export function batchWithin<T>(
+  maxSize: number,
+  maxWaitMs: number,
+  // 0 ms on asyncScheduler is a setInterval, which Node holds for at least 1 ms: asap ends the burst in a microtask
+  scheduler: SchedulerLike = maxWaitMs > 0 ? asyncScheduler : asapScheduler,
+): OperatorFunction<T, T[]> {
   return (source) =>
     new Observable<T[]>((subscriber) => {
       let buffer: T[] = [];

@@ -1,5 +1,5 @@
 /** Marble tests of the embedded engine's time-based operators, and the lane slots of the agent server. */
-import { concatMap, of, delay } from 'rxjs';
+import { concatMap, of, delay, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { batchWithin, priorityMergeMap, PriorityQueue, rateLimit, shardOf } from '../../../src/router/operators.js';
@@ -53,6 +53,23 @@ describe('batchWithin', () => {
     scheduler().run(({ cold, expectObservable }) => {
       expectObservable(cold('(abc)--(de)|').pipe(batchWithin(10, 0))).toBe('x 6ms y 3ms |', { x: ['a', 'b', 'c'], y: ['d', 'e'] });
     });
+  });
+
+  it('with linger 0 on the default scheduler, emits the burst in a microtask, before any timer', async () => {
+    // a 0 ms timer would wait for Node's 1 ms minimum on every record routed at one in flight
+    const src = new Subject<string>();
+    const seen: string[] = [];
+    const batches: string[][] = [];
+    src.pipe(batchWithin(10, 0)).subscribe((b) => batches.push(b));
+    setTimeout(() => seen.push(`timer after ${batches.length} batch(es)`), 0);
+    src.next('a');
+    src.next('b');
+    expect(batches).toEqual([]);
+    await Promise.resolve();
+    src.next('c');
+    await new Promise((r) => setTimeout(r, 5));
+    expect(batches).toEqual([['a', 'b'], ['c']]);
+    expect(seen).toEqual(['timer after 2 batch(es)']);
   });
 });
 
