@@ -20,7 +20,8 @@ const id = randomUUID().slice(0, 8);
 /** About the size of an encoded SendMessage request of the A2A cases, so the raw floor moves the same bytes. */
 const RAW_RECORD_BYTES = 220;
 
-type Call = (i: number) => Promise<void>;
+/** One call; a stream resolves to the time to its first event, which is its latency. */
+type Call = (i: number) => Promise<number | void>;
 let close: () => Promise<void> = async () => {};
 
 const message = (i: number): Message => ({
@@ -86,9 +87,12 @@ async function a2aCall(): Promise<Call> {
   if (mode.endsWith('-stream')) {
     // the latency of a streaming call is the time to its first event; the rest is drained, not timed
     return async (i) => {
+      const s = performance.now();
       const stream = client.sendMessageStream({ tenant: '', message: message(i), configuration: undefined, metadata: undefined });
       await stream.next();
+      const first = performance.now() - s;
       for await (const _ of stream) void _;
+      return first;
     };
   }
   return async (i) => {
