@@ -47,6 +47,8 @@ export interface ServeAgentOptions {
   /** Extra card fields (version, capabilities...) merged over the generated card. */
   card?: Partial<AgentCard>;
   concurrency?: number;
+  /** How long finished tasks are kept after their last snapshot. Default: the config's `agents.taskRetentionMs` (24 h). */
+  taskRetentionMs?: number;
   /** Partitions of the request topic when KAMF creates it (more partitions: more instances can share the work). */
   partitions?: number;
   topics?: { tasks?: string; dlq?: string; registry?: string };
@@ -120,6 +122,8 @@ export async function serveAgent(opts: ServeAgentOptions): Promise<RunningAgent>
   const push = opts.push?.({ kafka: mesh.kafka, codec: mesh.codec, agentName: opts.name, instanceId, tasksTopic: tasks });
   await push?.start();
   const authenticate = opts.verifier ? (headers: Record<string, string>) => opts.verifier!.authenticate(headers) : opts.authenticate;
+  // a config built by hand, not parsed, may lack the section: the store's default then
+  const taskRetentionMs = opts.taskRetentionMs ?? opts.config.agents?.taskRetentionMs;
   const server = new KafkaAgentServer({
     kafka: mesh.kafka,
     codec: mesh.codec,
@@ -132,6 +136,7 @@ export async function serveAgent(opts: ServeAgentOptions): Promise<RunningAgent>
     requestTopics,
     ...(opts.groupId ? { groupId: opts.groupId } : {}),
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+    ...(taskRetentionMs !== undefined ? { taskRetentionMs } : {}),
     // instance ids start with the agent's name: its ACLs grant its task store groups by that prefix (docs/security.md)
     instanceId,
     ...(push ? { pushNotificationStore: push.store } : {}),

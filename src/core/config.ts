@@ -69,6 +69,12 @@ export const configSchema = z.object({
       secureTls: z.boolean().default(true),
     })
     .prefault({}),
+  agents: z
+    .object({
+      /** How long an agent keeps a finished task after its last snapshot (topic and memory); 0 = for ever. */
+      taskRetentionMs: z.number().int().min(0).default(86_400_000),
+    })
+    .prefault({}),
 });
 
 export type KamfConfig = z.infer<typeof configSchema>;
@@ -96,15 +102,17 @@ export const ENV_VARS: ReadonlyArray<{ name: string; path: string; description: 
   { name: 'KAMF_REGISTRY_STORAGE', path: 'infra.registryStorage', description: 'kafkasql (schemas kept in Kafka, default) or mem' },
   { name: 'KAMF_JAVA_HOME', path: 'infra.javaHome', description: 'JDK used for the local stack (default: java on PATH / JAVA_HOME)' },
   { name: 'KAMF_SECURE', path: 'infra.secure', description: 'true: the local broker runs secured (SASL/SCRAM, TLS, ACLs) and KAMF connects as its admin' },
+  { name: 'KAMF_TASK_RETENTION_MS', path: 'agents.taskRetentionMs', description: 'How long agents keep a finished task after its last snapshot, ms (default 86400000, a day; 0 = for ever)' },
 ];
 
 type Env = Record<string, string | undefined>;
 
 function fromEnv(env: Env): KamfConfigInput {
-  const out: { kafka: Record<string, unknown>; registry: Record<string, unknown>; infra: Record<string, unknown> } = {
+  const out: { kafka: Record<string, unknown>; registry: Record<string, unknown>; infra: Record<string, unknown>; agents: Record<string, unknown> } = {
     kafka: {},
     registry: {},
     infra: {},
+    agents: {},
   };
   if (env.KAFKA_BROKERS) out.kafka.brokers = env.KAFKA_BROKERS.split(',').map((s) => s.trim()).filter(Boolean);
   if (env.KAFKA_SASL_MECHANISM || env.KAFKA_SASL_USERNAME) {
@@ -129,6 +137,7 @@ function fromEnv(env: Env): KamfConfigInput {
   if (env.KAMF_REGISTRY_STORAGE) out.infra.registryStorage = env.KAMF_REGISTRY_STORAGE;
   if (env.KAMF_JAVA_HOME) out.infra.javaHome = env.KAMF_JAVA_HOME;
   if (env.KAMF_SECURE) out.infra.secure = /^(1|true|yes)$/i.test(env.KAMF_SECURE);
+  if (env.KAMF_TASK_RETENTION_MS) out.agents.taskRetentionMs = Number(env.KAMF_TASK_RETENTION_MS);
   return out as KamfConfigInput;
 }
 

@@ -21,12 +21,16 @@ export const indexOf = (task: Task): TaskIndex => ({ id: task.id, contextId: tas
 
 interface Entry extends TaskIndex {
   body: Buffer;
+  /** Its tenant and owner (`scope()`), so a task found by id alone can be removed from its scope. */
+  scope: string;
 }
 
 const DEFAULT_PAGE_SIZE = 50;
 
 export class CompactTaskView {
   private readonly scopes = new Map<string, Map<string, Entry>>();
+  /** Every entry by task id: expiry and tombstones name a task by id alone. */
+  private readonly byId = new Map<string, Entry>();
 
   private static scope(tenant: string | undefined, owner: string): string {
     return `${tenant ?? ''}\u0000${owner}`;
@@ -38,21 +42,40 @@ export class CompactTaskView {
 
   /** `put` with the task's Avro body already encoded (`encodeBody('Task', ...)`). */
   putBody(index: TaskIndex, body: Buffer, tenant: string | undefined, owner: string): void {
-    const key = CompactTaskView.scope(tenant, owner);
-    let bucket = this.scopes.get(key);
-    if (!bucket) this.scopes.set(key, (bucket = new Map()));
-    bucket.set(index.id, { ...index, body });
+    const scope = CompactTaskView.scope(tenant, owner);
+    let bucket = this.scopes.get(scope);
+    if (!bucket) this.scopes.set(scope, (bucket = new Map()));
+    // one id, one scope: a snapshot that moves a task to another scope takes it out of the old one
+    const before = this.byId.get(index.id);
+    if (before && before.scope !== scope) this.remove(index.id);
+    const entry = { ...index, body, scope };
+    bucket.set(index.id, entry);
+    this.byId.set(index.id, entry);
   }
 
   get(taskId: string, tenant: string | undefined, owner: string): Task | undefined {
-    const e = this.scopes.get(CompactTaskView.scope(tenant, owner))?.get(taskId);
-    return e ? decode(e) : undefined;
+    const e = this.byId.get(taskId);
+    return e && e.scope === CompactTaskView.scope(tenant, owner) ? decode(e) : undefined;
+  }
+
+  /** Drops the task from every scope; false when it was not held. */
+  remove(taskId: string): boolean {
+    const e = this.byId.get(taskId);
+    if (!e) return false;
+    this.byId.delete(taskId);
+    const bucket = this.scopes.get(e.scope);
+    bucket?.delete(taskId);
+    if (bucket?.size === 0) this.scopes.delete(e.scope);
+    return true;
+  }
+
+  /** The index fields of every task held, in no particular order. */
+  indexes(): IterableIterator<TaskIndex> {
+    return this.byId.values();
   }
 
   get size(): number {
-    let n = 0;
-    for (const b of this.scopes.values()) n += b.size;
-    return n;
+    return this.byId.size;
   }
 
   list(params: ListTasksRequest, tenant: string | undefined, owner: string): ListTasksResponse {

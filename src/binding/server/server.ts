@@ -85,6 +85,8 @@ export interface KafkaAgentServerOptions {
   takeoverAfterMs?: number;
   /** How often finished requests' offsets are committed. Default 100 ms. */
   commitIntervalMs?: number;
+  /** How long finished tasks are kept after their last snapshot (KafkaTaskStoreOptions.retentionMs). Default 24 h; 0 = for ever. */
+  taskRetentionMs?: number;
   /**
    * The largest record the cluster accepts (broker `message.max.bytes`, topic `max.message.bytes`). Default
    * 1 048 588, Kafka's own default. Replies, snapshots and dead letters are checked against it before they are sent.
@@ -152,6 +154,7 @@ export class KafkaAgentServer {
       writer: this.writer,
       topic: tasksTopic,
       log: this.log,
+      ...(opts.taskRetentionMs !== undefined ? { retentionMs: opts.taskRetentionMs } : {}),
     });
     if (!opts.executor === !opts.requestHandler) {
       throw new KamfError('CONFIG_INVALID', `agent ${opts.agentName}: give either an executor or a request handler`, { hint: 'serveAgent({ executor }) runs an agent; requestHandler relays to one' });

@@ -56,9 +56,20 @@ export interface KafkaTaskStoreOptions {
   writer?: EffectWriter;
   /** Where retried writes are reported. */
   log?: (line: string) => void;
+  /**
+   * How long a finished task (completed, failed, canceled, rejected) stays after its last snapshot. Then a tombstone
+   * takes it off the topic (compaction drops it) and out of every instance's memory, so neither grows with every
+   * task ever served. Default 24 h, as long as answered markers are kept; 0 keeps tasks for ever. A request
+   * redelivered after that would run again, and GetTask answers TaskNotFound.
+   */
+  retentionMs?: number;
 }
 
+export const DEFAULT_TASK_RETENTION_MS = 86_400_000;
+
 const SETTLED = new Set([3, 4, 5, 6, 7, 8]); // terminal or interrupted
+/** Completed, failed, canceled, rejected: a task in one of them never changes again. */
+const TERMINAL = new Set([3, 4, 5, 7]);
 
 /**
  * True when the task reached a terminal or interrupted state after `since` (when the turn's message was first
@@ -102,11 +113,18 @@ export class KafkaTaskStore implements TaskStore {
   /** The snapshot writes queued by each request (its call context), not yet known to be written. */
   private readonly unwritten = new WeakMap<ServerCallContext, Promise<void>>();
   private admin?: Admin;
+  private sweeper?: NodeJS.Timeout;
+  /** Tasks forgotten since `byMessageId` was last pruned of them. */
+  private forgottenSincePrune = 0;
+  readonly retentionMs: number;
+  /** Finished tasks this instance tombstoned after the retention. */
+  expired = 0;
   readonly instanceId: string;
 
   constructor(private readonly opts: KafkaTaskStoreOptions) {
     this.topic = opts.topic ?? TOPICS.tasks.name;
     this.instanceId = opts.instanceId ?? randomUUID();
+    this.retentionMs = opts.retentionMs ?? DEFAULT_TASK_RETENTION_MS;
     this.events.setMaxListeners(0);
   }
 
@@ -138,13 +156,18 @@ export class KafkaTaskStore implements TaskStore {
       },
     });
     await this.catchUp();
+    // also without a retention of its own: tombstones of other instances' stores still need their messages pruned
+    this.sweeper = setInterval(() => this.expire(), this.retentionMs > 0 ? Math.min(60_000, Math.max(100, this.retentionMs / 10)) : 60_000);
+    this.sweeper.unref();
   }
 
   /** One record of the topic: an answered marker, an echo of our own (both at once), or another writer's snapshot. */
   private follow(message: KafkaMessage): Promise<void> | undefined {
     if (!message.value && message.key && this.mine(message.key)) {
-      const answered = this.answeredId(message.key.toString('utf8'));
+      const key = message.key.toString('utf8');
+      const answered = this.answeredId(key);
       if (answered) this.noteAnswered(answered);
+      else this.forget(this.taskIdOf(key)); // a task past its retention, tombstoned by one of the instances
     } else if (message.value && this.mine(message.key) && !this.ownEcho(message)) {
       return this.applyRemote(message.value, message.headers);
     }
@@ -181,6 +204,56 @@ export class KafkaTaskStore implements TaskStore {
 
   private keyOf(taskId: string): string {
     return this.opts.agentName ? `${this.opts.agentName}/${taskId}` : taskId;
+  }
+
+  private taskIdOf(key: string): string {
+    const slash = key.indexOf('/');
+    return slash < 0 ? key : key.slice(slash + 1);
+  }
+
+  /**
+   * Tombstones the finished tasks whose last snapshot is older than the retention, and forgets them; returns how
+   * many. The instance that wrote a task's last snapshot does it; the others wait a little longer, so a task of a
+   * gone instance still goes, and a live one's gets one tombstone instead of one per instance.
+   */
+  expire(now = Date.now()): number {
+    const writer = this.writer;
+    if (this.forgottenSincePrune > 0) this.pruneMessages();
+    if (!writer || this.retentionMs <= 0 || this.stopped) return 0;
+    const own = now - this.retentionMs;
+    const others = own - Math.max(60_000, this.retentionMs / 10);
+    const gone: string[] = [];
+    for (const t of this.view.indexes()) {
+      if (!TERMINAL.has(t.state)) continue;
+      const at = this.savedAt.get(t.id) ?? now;
+      if (at < (this.writerOf.get(t.id) === this.instanceId ? own : others)) gone.push(t.id);
+    }
+    for (const id of gone) {
+      const key = this.keyOf(id);
+      writer.writeLatest(this.topic, key, { key, value: null, headers: { [HEADERS.writer]: this.instanceId } }).written.catch((err: Error) => {
+        // not written: the task comes back with the next start and expires again then
+        if (!this.stopped) this.opts.log?.(`tombstone of expired task ${id} not written: ${err.message}`);
+      });
+      this.forget(id);
+    }
+    this.expired += gone.length;
+    if (gone.length > 0) this.pruneMessages();
+    return gone.length;
+  }
+
+  /** Drops a task from memory (its tombstone was written or read). */
+  private forget(taskId: string): void {
+    const held = this.view.remove(taskId);
+    if (!held && !this.savedAt.has(taskId)) return;
+    this.savedAt.delete(taskId);
+    this.writerOf.delete(taskId);
+    this.forgottenSincePrune++;
+  }
+
+  /** One pass over the message index for all tasks forgotten since the last: no per-task reverse index to keep. */
+  private pruneMessages(): void {
+    for (const [messageId, ref] of this.byMessageId) if (!this.savedAt.has(ref.taskId)) this.byMessageId.delete(messageId);
+    this.forgottenSincePrune = 0;
   }
 
   /** `<agent>/answered/<correlation id>` → the correlation id (answered markers are tombstones: compaction drops them). */
@@ -265,6 +338,7 @@ export class KafkaTaskStore implements TaskStore {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.sweeper);
     await this.admin?.disconnect().catch(() => {});
     await this.consumer?.disconnect();
     if (this.ownWriter) await this.writer?.stop();

@@ -1,0 +1,151 @@
+/**
+ * Finished tasks expire: after the retention the instance that wrote a task's last snapshot tombstones it, and
+ * every instance (and every later start) forgets it, so neither the compacted topic nor an agent's memory grows
+ * with every task served. Tasks that can still change (INPUT_REQUIRED) stay. Real Kafka, registry and SDK client.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AgentCard, Message, Task } from '@a2a-js/sdk';
+import type { Client } from '@a2a-js/sdk/client';
+import { TaskNotFoundError } from '@a2a-js/sdk/errors';
+import { ServerCallContext } from '@a2a-js/sdk/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kafkaAgentCard } from '../../src/agent-kit/card.js';
+import { textPart } from '../../src/agent-kit/events.js';
+import { KafkaClientRuntime } from '../../src/binding/client/runtime.js';
+import { connectMesh, type MeshConnection } from '../../src/binding/mesh.js';
+import { HEADERS } from '../../src/binding/protocol.js';
+import { KafkaAgentServer } from '../../src/binding/server/server.js';
+import { KafkaTaskStore } from '../../src/binding/server/task-store.js';
+import { ensureTopics } from '../../src/core/admin.js';
+import { agentRequestTopic } from '../../src/core/topics.js';
+import { EchoExecutor } from '../../agents/echo/executor.js';
+import { testConfig } from '../support/infra.js';
+
+const suffix = randomUUID().slice(0, 6);
+const name = `ret-${suffix}`;
+const topicA = agentRequestTopic(name);
+const topicB = agentRequestTopic(name, 'b');
+const tasksTopic = `a2a.tasks.${suffix}`;
+const RETENTION_MS = 2000;
+let mesh: MeshConnection;
+let card: AgentCard;
+let rt: KafkaClientRuntime;
+let client: Client;
+const servers: KafkaAgentServer[] = [];
+const stores: KafkaTaskStore[] = [];
+
+const message = (text: string, taskId = ''): Message => ({ messageId: randomUUID(), contextId: '', taskId, role: 1, parts: [textPart(text)], metadata: undefined, extensions: [], referenceTaskIds: [] });
+const sendTask = async (text: string): Promise<Task> => {
+  const r = await client.sendMessage({ tenant: '', message: message(text), configuration: undefined, metadata: undefined });
+  if (!('status' in r)) throw new Error('expected a task');
+  return r as Task;
+};
+
+async function until(what: string, cond: () => boolean, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Every record of the tasks topic, from the start: key, whether it is a tombstone, and who wrote it. */
+async function readTopic(): Promise<Array<{ key: string; tombstone: boolean; writer: string }>> {
+  const consumer = mesh.kafka.consumer({ groupId: `ret-read-${randomUUID()}`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: tasksTopic, fromBeginning: true });
+  const admin = mesh.kafka.admin();
+  await admin.connect();
+  const high = Number((await admin.fetchTopicOffsets(tasksTopic))[0]!.high);
+  await admin.disconnect();
+  const out: Array<{ key: string; tombstone: boolean; writer: string }> = [];
+  let last = -1;
+  await consumer.run({
+    eachMessage: async ({ message: m }) => {
+      last = Number(m.offset);
+      out.push({ key: m.key?.toString() ?? '', tombstone: m.value === null, writer: String(m.headers?.[HEADERS.writer] ?? '') });
+    },
+  });
+  await until('the tasks topic read to its end', () => last >= high - 1);
+  await consumer.disconnect();
+  return out;
+}
+
+beforeAll(async () => {
+  mesh = connectMesh(testConfig());
+  await ensureTopics(mesh.kafka, [
+    { name: topicA, partitions: 1, compacted: false },
+    { name: topicB, partitions: 1, compacted: false },
+    { name: tasksTopic, partitions: 1, compacted: true },
+  ]);
+  card = kafkaAgentCard({ name, description: 'x', brokers: testConfig().kafka.brokers, skills: [{ id: 'echo', name: 'e', description: 'e' }] });
+  // A serves the requests; B is a second instance of the agent on another lane, sharing the task topic
+  for (const [topic, group] of [
+    [topicA, `agent.${name}`],
+    [topicB, `agent.${name}.b`],
+  ] as const) {
+    const s = new KafkaAgentServer({ kafka: mesh.kafka, codec: mesh.codec, agentName: name, card, executor: new EchoExecutor(), requestTopics: [topic], groupId: group, tasksTopic, taskRetentionMs: RETENTION_MS });
+    await s.start();
+    servers.push(s);
+  }
+  rt = await KafkaClientRuntime.start(mesh.kafka, mesh.codec, { timeoutMs: 20_000 });
+  client = await rt.clientFactory().createFromAgentCard(card); // the card names agent.<name>.requests: A's topic
+});
+afterAll(async () => {
+  await rt?.close();
+  for (const s of stores) await s.stop();
+  for (const s of servers) await s.stop(2000);
+});
+
+describe('task retention', () => {
+  it('tombstones finished tasks once, forgets them on every instance and start, and keeps a task waiting for input', async () => {
+    const [a, b] = servers as [KafkaAgentServer, KafkaAgentServer];
+    const done = await Promise.all(Array.from({ length: 5 }, (_, i) => sendTask(`retained ${i}`)));
+    const waiting = await sendTask('greet');
+    expect(done.map((t) => t.status?.state)).toEqual([3, 3, 3, 3, 3]);
+    expect(waiting.status?.state).toBe(6);
+    await until('B to know all six tasks', () => b.store.size === 6);
+
+    await until('A to expire the five finished tasks', () => a.store.expired === 5);
+    expect(a.store.size).toBe(1);
+    await until('B to forget them through the tombstones', () => b.store.size === 1);
+    // B's own clock would expire them only after a longer wait (they are A's): it wrote no tombstone
+    expect(b.store.expired).toBe(0);
+
+    for (const t of done) await expect(client.getTask({ id: t.id, tenant: '', historyLength: undefined })).rejects.toBeInstanceOf(TaskNotFoundError);
+    const still = await client.getTask({ id: waiting.id, tenant: '', historyLength: undefined });
+    expect(still.status?.state).toBe(6);
+
+    // exactly one tombstone per finished task, written by A; none for the waiting task
+    const records = await readTopic();
+    const tombstones = new Map<string, string[]>();
+    for (const r of records) if (r.tombstone && !r.key.includes('/answered/')) tombstones.set(r.key, [...(tombstones.get(r.key) ?? []), r.writer]);
+    expect([...tombstones.keys()].sort()).toEqual(done.map((t) => `${name}/${t.id}`).sort());
+    expect([...tombstones.values()].map((w) => w.join(','))).toEqual(done.map(() => a.instanceId));
+
+    // a store starting now reads the snapshots and their tombstones: only the waiting task is left
+    const fresh = new KafkaTaskStore({ kafka: mesh.kafka, codec: mesh.codec, topic: tasksTopic, agentName: name, retentionMs: 0 });
+    stores.push(fresh);
+    await fresh.start();
+    expect(fresh.size).toBe(1);
+  }, 60_000);
+
+  it('expires a gone instance\'s finished task on another instance, after a longer wait', async () => {
+    const b = servers[1]!;
+    // a task written by an instance that is gone: a store of its own writes it, then stops
+    const gone = new KafkaTaskStore({ kafka: mesh.kafka, codec: mesh.codec, topic: tasksTopic, agentName: name, retentionMs: 0 });
+    await gone.start();
+    const before = b.store.size;
+    const ctx = new ServerCallContext({ user: { isAuthenticated: false, userName: 'unknown' } });
+    const id = randomUUID();
+    await gone.save({ id, contextId: 'c', status: { state: 3, message: undefined, timestamp: new Date().toISOString() }, artifacts: [], history: [], metadata: undefined }, ctx);
+    await gone.settled(ctx);
+    await gone.stop();
+    await until('B to know the gone instance\'s task', () => b.store.size === before + 1);
+
+    const now = Date.now();
+    expect(b.store.expire(now + RETENTION_MS + 1000)).toBe(0); // past the retention, but not B's task: not yet
+    expect(b.store.expire(now + RETENTION_MS + 61_000)).toBe(1); // past the longer wait: B tombstones it
+    expect(b.store.size).toBe(before);
+  }, 60_000);
+});
