@@ -5,15 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import type { AgentCard, StreamResponse, Task } from '@a2a-js/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kafkaAgentCard } from '../../src/agent-kit/card.js';
 import { textPart } from '../../src/agent-kit/events.js';
 import { KafkaClientRuntime } from '../../src/binding/client/runtime.js';
 import { connectMesh, type MeshConnection } from '../../src/binding/mesh.js';
 import { KafkaAgentServer } from '../../src/binding/server/server.js';
-import { ensureTopics } from '../../src/core/admin.js';
 import { agentRequestTopic } from '../../src/core/topics.js';
 import { SlowExecutor } from '../../agents/slow/executor.js';
 import { testConfig } from '../support/infra.js';
+import { startTwoInstances } from '../support/two-instances.js';
 
 const suffix = randomUUID().slice(0, 6);
 const name = `xi-${suffix}`;
@@ -27,20 +26,9 @@ const servers: KafkaAgentServer[] = [];
 
 beforeAll(async () => {
   mesh = connectMesh(testConfig());
-  await ensureTopics(mesh.kafka, [
-    { name: topicA, partitions: 1, compacted: false },
-    { name: topicB, partitions: 1, compacted: false },
-    { name: tasksTopic, partitions: 1, compacted: true },
-  ]);
-  card = kafkaAgentCard({ name, description: 'x', brokers: testConfig().kafka.brokers, skills: [{ id: 'work', name: 'w', description: 'w' }] });
-  for (const [topic, group] of [
-    [topicA, `agent.${name}`],
-    [topicB, `agent.${name}.b`],
-  ] as const) {
-    const s = new KafkaAgentServer({ kafka: mesh.kafka, codec: mesh.codec, agentName: name, card, executor: new SlowExecutor(), requestTopics: [topic], groupId: group, tasksTopic });
-    await s.start();
-    servers.push(s);
-  }
+  const started = await startTwoInstances(mesh, { name, tasksTopic, executor: () => new SlowExecutor() });
+  card = started.card;
+  servers.push(started.a, started.b);
   rt = await KafkaClientRuntime.start(mesh.kafka, mesh.codec, { timeoutMs: 20_000 });
 });
 afterAll(async () => {

@@ -9,22 +9,18 @@ import type { Client } from '@a2a-js/sdk/client';
 import { TaskNotFoundError } from '@a2a-js/sdk/errors';
 import { ServerCallContext } from '@a2a-js/sdk/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kafkaAgentCard } from '../../src/agent-kit/card.js';
 import { textPart } from '../../src/agent-kit/events.js';
 import { KafkaClientRuntime } from '../../src/binding/client/runtime.js';
 import { connectMesh, type MeshConnection } from '../../src/binding/mesh.js';
 import { HEADERS } from '../../src/binding/protocol.js';
 import { KafkaAgentServer } from '../../src/binding/server/server.js';
 import { KafkaTaskStore } from '../../src/binding/server/task-store.js';
-import { ensureTopics } from '../../src/core/admin.js';
-import { agentRequestTopic } from '../../src/core/topics.js';
 import { EchoExecutor } from '../../agents/echo/executor.js';
 import { testConfig } from '../support/infra.js';
+import { startTwoInstances } from '../support/two-instances.js';
 
 const suffix = randomUUID().slice(0, 6);
 const name = `ret-${suffix}`;
-const topicA = agentRequestTopic(name);
-const topicB = agentRequestTopic(name, 'b');
 const tasksTopic = `a2a.tasks.${suffix}`;
 const RETENTION_MS = 2000;
 let mesh: MeshConnection;
@@ -73,21 +69,10 @@ async function readTopic(): Promise<Array<{ key: string; tombstone: boolean; wri
 
 beforeAll(async () => {
   mesh = connectMesh(testConfig());
-  await ensureTopics(mesh.kafka, [
-    { name: topicA, partitions: 1, compacted: false },
-    { name: topicB, partitions: 1, compacted: false },
-    { name: tasksTopic, partitions: 1, compacted: true },
-  ]);
-  card = kafkaAgentCard({ name, description: 'x', brokers: testConfig().kafka.brokers, skills: [{ id: 'echo', name: 'e', description: 'e' }] });
   // A serves the requests; B is a second instance of the agent on another lane, sharing the task topic
-  for (const [topic, group] of [
-    [topicA, `agent.${name}`],
-    [topicB, `agent.${name}.b`],
-  ] as const) {
-    const s = new KafkaAgentServer({ kafka: mesh.kafka, codec: mesh.codec, agentName: name, card, executor: new EchoExecutor(), requestTopics: [topic], groupId: group, tasksTopic, taskRetentionMs: RETENTION_MS });
-    await s.start();
-    servers.push(s);
-  }
+  const started = await startTwoInstances(mesh, { name, tasksTopic, executor: () => new EchoExecutor(), server: { taskRetentionMs: RETENTION_MS } });
+  card = started.card;
+  servers.push(started.a, started.b);
   rt = await KafkaClientRuntime.start(mesh.kafka, mesh.codec, { timeoutMs: 20_000 });
   client = await rt.clientFactory().createFromAgentCard(card); // the card names agent.<name>.requests: A's topic
 });
