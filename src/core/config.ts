@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { KamfError } from './errors.js';
+import { DEFAULT_TASK_RETENTION_MS } from './topics.js';
 
 const saslSchema = z.object({
   mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
@@ -72,7 +73,7 @@ export const configSchema = z.object({
   agents: z
     .object({
       /** How long an agent keeps a finished task after its last snapshot (topic and memory); 0 = for ever. */
-      taskRetentionMs: z.number().int().min(0).default(86_400_000),
+      taskRetentionMs: z.number().int().min(0).default(DEFAULT_TASK_RETENTION_MS),
     })
     .prefault({}),
 });

@@ -8,6 +8,9 @@ export interface TopicSpec {
   description: string;
 }
 
+/** How long agents keep a finished task on `a2a.tasks` after its last snapshot, by default: a day, as answered markers. */
+export const DEFAULT_TASK_RETENTION_MS = 86_400_000;
+
 export const TOPICS = {
   ingress: { name: 'a2a.ingress', recordType: 'A2ARequest', compacted: false, partitions: 6, description: 'requests in front of the router stage' },
   tasks: { name: 'a2a.tasks', recordType: 'TaskSnapshot', compacted: true, partitions: 6, description: 'task snapshots, the durable task store' },

@@ -20,7 +20,7 @@ import type { A2ACodec } from '../../codec/index.js';
 import type { TaskSnapshot } from '../../codec/mapping/envelopes.js';
 import { encodeBody, toAvro } from '../../codec/index.js';
 import { KamfError } from '../../core/errors.js';
-import { TOPICS } from '../../core/topics.js';
+import { DEFAULT_TASK_RETENTION_MS, TOPICS } from '../../core/topics.js';
 import { HEADERS, readHeaders } from '../protocol.js';
 import { ATTR, SpanKind, endSpan, startSpan, traceHeaders, tracingOn } from '../../core/telemetry.js';
 import { CompactTaskView, indexOf, taskOfBody } from './compact-tasks.js';
@@ -64,8 +64,6 @@ export interface KafkaTaskStoreOptions {
    */
   retentionMs?: number;
 }
-
-export const DEFAULT_TASK_RETENTION_MS = 86_400_000;
 
 const SETTLED = new Set([3, 4, 5, 6, 7, 8]); // terminal or interrupted
 /** Completed, failed, canceled, rejected: a task in one of them never changes again. */
