@@ -58,6 +58,15 @@ describe('config', () => {
     expect((err as Error).message).toMatch(/infra\.registryPort/);
   });
 
+  it('sets the agents\' task retention by file and environment, and refuses one that is not a number', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kamf-config-agents-'));
+    expect(loadConfig({ cwd: dir, env: {} }).agents.taskRetentionMs).toBe(86_400_000);
+    writeFileSync(join(dir, 'kamf.config.json'), JSON.stringify({ agents: { taskRetentionMs: 3_600_000 } }));
+    expect(loadConfig({ cwd: dir, env: {} }).agents.taskRetentionMs).toBe(3_600_000);
+    expect(loadConfig({ cwd: dir, env: { KAMF_TASK_RETENTION_MS: '0' } }).agents.taskRetentionMs).toBe(0);
+    expect(() => loadConfig({ cwd: dir, env: { KAMF_TASK_RETENTION_MS: 'a day' } })).toThrow(/agents\.taskRetentionMs/);
+  });
+
   it('reports a missing explicit config file', () => {
     expect(() => loadConfig({ cwd, env: { KAMF_CONFIG: 'nope.json' } })).toThrow(/Config file not found/);
   });
