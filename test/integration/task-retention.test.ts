@@ -22,7 +22,8 @@ import { startTwoInstances } from '../support/two-instances.js';
 const suffix = randomUUID().slice(0, 6);
 const name = `ret-${suffix}`;
 const tasksTopic = `a2a.tasks.${suffix}`;
-const RETENTION_MS = 2000;
+// long enough for both instances to see all six tasks first, even on a loaded machine
+const RETENTION_MS = 5000;
 let mesh: MeshConnection;
 let card: AgentCard;
 let rt: KafkaClientRuntime;
