@@ -43,12 +43,20 @@ export class CompactTaskView {
   /** `put` with the task's Avro body already encoded (`encodeBody('Task', ...)`). */
   putBody(index: TaskIndex, body: Buffer, tenant: string | undefined, owner: string): void {
     const scope = CompactTaskView.scope(tenant, owner);
+    const before = this.byId.get(index.id);
+    if (before?.scope === scope) {
+      // the task saved again (three times for a short one): its entry is updated in place, no map is written
+      before.contextId = index.contextId;
+      before.state = index.state;
+      before.timestamp = index.timestamp;
+      before.body = body;
+      return;
+    }
+    // one id, one scope: a snapshot that moves a task to another scope takes it out of the old one
+    if (before) this.remove(index.id);
     let bucket = this.scopes.get(scope);
     if (!bucket) this.scopes.set(scope, (bucket = new Map()));
-    // one id, one scope: a snapshot that moves a task to another scope takes it out of the old one
-    const before = this.byId.get(index.id);
-    if (before && before.scope !== scope) this.remove(index.id);
-    const entry = { ...index, body, scope };
+    const entry = { id: index.id, contextId: index.contextId, state: index.state, timestamp: index.timestamp, body, scope };
     bucket.set(index.id, entry);
     this.byId.set(index.id, entry);
   }
