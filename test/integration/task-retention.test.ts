@@ -12,12 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { textPart } from '../../src/agent-kit/events.js';
 import { KafkaClientRuntime } from '../../src/binding/client/runtime.js';
 import { connectMesh, type MeshConnection } from '../../src/binding/mesh.js';
-import { HEADERS } from '../../src/binding/protocol.js';
+import { HEADERS, readHeaders } from '../../src/binding/protocol.js';
 import { KafkaAgentServer } from '../../src/binding/server/server.js';
 import { KafkaTaskStore } from '../../src/binding/server/task-store.js';
 import { EchoExecutor } from '../../agents/echo/executor.js';
 import { testConfig } from '../support/infra.js';
+import { readTopic } from '../support/delivery.js';
 import { startTwoInstances } from '../support/two-instances.js';
+import { until } from '../support/webhook-receiver.js';
 
 const suffix = randomUUID().slice(0, 6);
 const name = `ret-${suffix}`;
@@ -37,36 +39,6 @@ const sendTask = async (text: string): Promise<Task> => {
   if (!('status' in r)) throw new Error('expected a task');
   return r as Task;
 };
-
-async function until(what: string, cond: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-/** Every record of the tasks topic, from the start: key, whether it is a tombstone, and who wrote it. */
-async function readTopic(): Promise<Array<{ key: string; tombstone: boolean; writer: string }>> {
-  const consumer = mesh.kafka.consumer({ groupId: `ret-read-${randomUUID()}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic: tasksTopic, fromBeginning: true });
-  const admin = mesh.kafka.admin();
-  await admin.connect();
-  const high = Number((await admin.fetchTopicOffsets(tasksTopic))[0]!.high);
-  await admin.disconnect();
-  const out: Array<{ key: string; tombstone: boolean; writer: string }> = [];
-  let last = -1;
-  await consumer.run({
-    eachMessage: async ({ message: m }) => {
-      last = Number(m.offset);
-      out.push({ key: m.key?.toString() ?? '', tombstone: m.value === null, writer: String(m.headers?.[HEADERS.writer] ?? '') });
-    },
-  });
-  await until('the tasks topic read to its end', () => last >= high - 1);
-  await consumer.disconnect();
-  return out;
-}
 
 beforeAll(async () => {
   mesh = connectMesh(testConfig());
@@ -90,11 +62,11 @@ describe('task retention', () => {
     const waiting = await sendTask('greet');
     expect(done.map((t) => t.status?.state)).toEqual([3, 3, 3, 3, 3]);
     expect(waiting.status?.state).toBe(6);
-    await until('B to know all six tasks', () => b.store.size === 6);
+    await until(() => b.store.size === 6, 15_000, 'B to know all six tasks');
 
-    await until('A to expire the five finished tasks', () => a.store.expired === 5);
+    await until(() => a.store.expired === 5, 15_000, 'A to expire the five finished tasks');
     expect(a.store.size).toBe(1);
-    await until('B to forget them through the tombstones', () => b.store.size === 1);
+    await until(() => b.store.size === 1, 15_000, 'B to forget them through the tombstones');
     // B's own clock would expire them only after a longer wait (they are A's): it wrote no tombstone
     expect(b.store.expired).toBe(0);
 
@@ -103,7 +75,7 @@ describe('task retention', () => {
     expect(still.status?.state).toBe(6);
 
     // exactly one tombstone per finished task, written by A; none for the waiting task
-    const records = await readTopic();
+    const records = (await readTopic(mesh, tasksTopic)).map((m) => ({ key: m.key?.toString() ?? '', tombstone: m.value === null, writer: readHeaders(m.headers as Record<string, unknown>)[HEADERS.writer] ?? '' }));
     const tombstones = new Map<string, string[]>();
     for (const r of records) if (r.tombstone && !r.key.includes('/answered/')) tombstones.set(r.key, [...(tombstones.get(r.key) ?? []), r.writer]);
     expect([...tombstones.keys()].sort()).toEqual(done.map((t) => `${name}/${t.id}`).sort());
@@ -127,7 +99,7 @@ describe('task retention', () => {
     await gone.save({ id, contextId: 'c', status: { state: 3, message: undefined, timestamp: new Date().toISOString() }, artifacts: [], history: [], metadata: undefined }, ctx);
     await gone.settled(ctx);
     await gone.stop();
-    await until('B to know the gone instance\'s task', () => b.store.size === before + 1);
+    await until(() => b.store.size === before + 1, 15_000, 'B to know the gone instance\'s task');
 
     const now = Date.now();
     expect(b.store.expire(now + RETENTION_MS + 1000)).toBe(0); // past the retention, but not B's task: not yet
