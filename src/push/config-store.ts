@@ -41,6 +41,8 @@ const ownerOf = (ctx: ServerCallContext) => ctx.user?.userName || 'unknown';
 export class KafkaPushConfigStore implements PushNotificationStore {
   readonly topic: string;
   private readonly view = new Map<string, PushConfigEntry>();
+  /** Configs this instance tombstoned because their task expired (`forgetTask`). */
+  forgotten = 0;
   private readonly consumed = new Map<number, number>();
   private consumer?: Consumer;
   private producer?: Producer;
@@ -148,6 +150,21 @@ export class KafkaPushConfigStore implements PushNotificationStore {
     if (keys.length === 0) return;
     await this.producer!.send({ topic: this.topic, acks: -1, messages: keys.map((key) => ({ key, value: null })) });
     for (const k of keys) this.view.delete(k);
+  }
+
+  /**
+   * Tombstones every config of a task, whoever registered it, and drops them from the view; resolves with how many
+   * once written. The delivery stage calls it when it reads the task's own tombstone (the task expired), so configs
+   * do not outlive their task on the topic or in any instance's memory.
+   */
+  async forgetTask(taskId: string): Promise<number> {
+    const keys = [...this.view.entries()].filter(([, e]) => e.taskId === taskId).map(([k]) => k);
+    if (keys.length === 0) return 0;
+    if (!this.producer) throw new KamfError('A2A_TASK_STORE_NOT_STARTED', 'push config store not started');
+    await this.producer.send({ topic: this.topic, acks: -1, messages: keys.map((key) => ({ key, value: null })) });
+    for (const k of keys) this.view.delete(k);
+    this.forgotten += keys.length;
+    return keys.length;
   }
 
   /** Every config of a task, whoever registered it: what the delivery stage POSTs to. */

@@ -177,7 +177,15 @@ export class PushDelivery {
     this.seen.set(partition, offset);
     const taskId = this.ownSnapshotKey(key);
     // most snapshots belong to tasks without webhooks: those are not even decoded
-    if (!value || taskId === undefined || this.opts.configs.configsFor(taskId).length === 0) return;
+    if (taskId === undefined || this.opts.configs.configsFor(taskId).length === 0) return;
+    // the task's tombstone (it expired): one instance of the group reads it, and its configs go with it. Awaited,
+    // so the offset is not resolved past configs that were not tombstoned
+    if (!value) {
+      const done = this.hold(partition, offset, 1);
+      await this.opts.configs.forgetTask(taskId);
+      done(); // not on failure: the commit timer must not pass this offset before a retry has written them
+      return;
+    }
     let task: Task;
     let savedAt: number;
     try {
@@ -189,14 +197,7 @@ export class PushDelivery {
     }
     const targets = this.opts.configs.configsFor(task.id).filter((e) => savedAt + CREATED_SLACK_MS >= e.createdAt);
     if (targets.length === 0) return;
-    let pending = this.open.get(partition);
-    if (!pending) this.open.set(partition, (pending = new Map()));
-    pending.set(offset, targets.length);
-    const done = () => {
-      const left = (pending.get(offset) ?? 1) - 1;
-      if (left <= 0) pending.delete(offset);
-      else pending.set(offset, left);
-    };
+    const done = this.hold(partition, offset, targets.length);
     const response: StreamResponse = { payload: { $case: 'task', value: task } };
     const trace = snapshotContext(headers);
     for (const entry of targets) {
@@ -218,6 +219,18 @@ export class PushDelivery {
         });
       l.tail = next;
     }
+  }
+
+  /** Keeps the commit below `offset` until `done` was called `count` times (once per effect of that record). */
+  private hold(partition: number, offset: number, count: number): () => void {
+    let pending = this.open.get(partition);
+    if (!pending) this.open.set(partition, (pending = new Map()));
+    pending.set(offset, count);
+    return () => {
+      const left = (pending.get(offset) ?? 1) - 1;
+      if (left <= 0) pending.delete(offset);
+      else pending.set(offset, left);
+    };
   }
 
   private headersFor(entry: PushConfigEntry, deliveryId: string, contentType: string, attempt: number, span?: Span): Record<string, string> {
