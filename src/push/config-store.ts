@@ -11,6 +11,7 @@ import type { PushNotificationStore, ServerCallContext, StoredPushNotificationCo
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { ensureTopics } from '../core/admin.js';
 import { KamfError, isKamfError } from '../core/errors.js';
+import { PushConfigView } from './config-view.js';
 import { checkWebhookUrl, type WebhookPolicy } from './policy.js';
 
 export const PUSH_CONFIGS_TOPIC = 'a2a.push-configs';
@@ -40,7 +41,7 @@ const ownerOf = (ctx: ServerCallContext) => ctx.user?.userName || 'unknown';
 
 export class KafkaPushConfigStore implements PushNotificationStore {
   readonly topic: string;
-  private readonly view = new Map<string, PushConfigEntry>();
+  private readonly view = new PushConfigView<PushConfigEntry>();
   /** Configs this instance tombstoned because their task expired (`forgetTask`). */
   forgotten = 0;
   private readonly consumed = new Map<number, number>();
@@ -141,12 +142,12 @@ export class KafkaPushConfigStore implements PushNotificationStore {
 
   async loadWithMetadata(taskId: string, context: ServerCallContext): Promise<StoredPushNotificationConfig[]> {
     await this.catchUp();
-    return [...this.view.values()].filter((e) => this.visible(e, taskId, context)).map((e) => ({ config: structuredClone(e.config), wireVersion: e.wireVersion }));
+    return [...this.view.ofTask(taskId).values()].filter((e) => this.visible(e, taskId, context)).map((e) => ({ config: structuredClone(e.config), wireVersion: e.wireVersion }));
   }
 
   async delete(taskId: string, context: ServerCallContext, configId?: string): Promise<void> {
     await this.catchUp();
-    const keys = [...this.view.entries()].filter(([, e]) => this.visible(e, taskId, context) && (configId === undefined || e.config.id === configId)).map(([k]) => k);
+    const keys = [...this.view.ofTask(taskId)].filter(([, e]) => this.visible(e, taskId, context) && (configId === undefined || e.config.id === configId)).map(([k]) => k);
     if (keys.length === 0) return;
     await this.producer!.send({ topic: this.topic, acks: -1, messages: keys.map((key) => ({ key, value: null })) });
     for (const k of keys) this.view.delete(k);
@@ -158,7 +159,7 @@ export class KafkaPushConfigStore implements PushNotificationStore {
    * do not outlive their task on the topic or in any instance's memory.
    */
   async forgetTask(taskId: string): Promise<number> {
-    const keys = [...this.view.entries()].filter(([, e]) => e.taskId === taskId).map(([k]) => k);
+    const keys = [...this.view.ofTask(taskId).keys()];
     if (keys.length === 0) return 0;
     if (!this.producer) throw new KamfError('A2A_TASK_STORE_NOT_STARTED', 'push config store not started');
     await this.producer.send({ topic: this.topic, acks: -1, messages: keys.map((key) => ({ key, value: null })) });
@@ -169,7 +170,7 @@ export class KafkaPushConfigStore implements PushNotificationStore {
 
   /** Every config of a task, whoever registered it: what the delivery stage POSTs to. */
   configsFor(taskId: string): PushConfigEntry[] {
-    return [...this.view.values()].filter((e) => e.taskId === taskId);
+    return [...this.view.ofTask(taskId).values()];
   }
 
   /** Every config of this agent (the CLI's view). */
