@@ -1,11 +1,15 @@
 #!/usr/bin/env node
-// Runs the built CLI (dist/). A development checkout that was never built falls back to the sources through tsx.
+// Runs the built CLI: the bundle (dist/cli/) where the command allows, else dist/src. A development checkout that
+// was never built falls back to the sources through tsx.
 import { existsSync } from 'node:fs';
 
 const built = new URL('../dist/src/cli/main.js', import.meta.url);
+const bundled = new URL('../dist/cli/main.js', import.meta.url);
 let main;
 if (existsSync(built)) {
-  ({ main } = await import(built.href));
+  const { commandNameOf, runsUnbundled } = await import(new URL('../dist/src/cli/command-name.js', import.meta.url).href);
+  const entry = existsSync(bundled) && !runsUnbundled(commandNameOf(process.argv.slice(2))) ? bundled : built;
+  ({ main } = await import(entry.href));
 } else {
   try {
     const { register } = await import('tsx/esm/api');

@@ -4,8 +4,11 @@
  */
 import { Command, CommanderError } from 'commander';
 import { LOADERS, SUMMARY, isCommandName, type CommandName } from './catalog.js';
+import { commandNameOf } from './command-name.js';
 import { reportError } from './report-error.js';
 import type { TelemetrySetup } from '../core/telemetry-setup.js';
+
+export { commandNameOf } from './command-name.js';
 
 const VERSION = '0.1.0';
 
@@ -29,17 +32,6 @@ Examples:
   kamf schemas check         what would change, and whether it is compatible
   KAFKA_BROKERS=b1:9092 SCHEMA_REGISTRY_URL=https://sr kamf schemas list   use an existing cluster`,
     );
-}
-
-/** The command named on the command line: the first word that is not an option or a global option's value. */
-export function commandNameOf(args: readonly string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '-c' || arg === '--config') i++;
-    else if (arg === 'help') return args.slice(i + 1).find((a) => !a.startsWith('-')) ?? arg;
-    else if (!arg.startsWith('-')) return arg;
-  }
-  return undefined;
 }
 
 /** The program with `name` fully registered, or every command as a summary line when none (or an unknown one) is named. */

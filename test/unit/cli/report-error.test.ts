@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KamfError } from '../../../src/core/errors.js';
-import { commandNameOf } from '../../../src/cli/main.js';
+import { commandNameOf, runsUnbundled } from '../../../src/cli/command-name.js';
 import { reportError, toKamfError } from '../../../src/cli/report-error.js';
 
 describe('reportError', () => {
@@ -35,5 +35,11 @@ describe('commandNameOf', () => {
     expect(commandNameOf(['--verbose', 'ask', 'hi'])).toBe('ask');
     expect(commandNameOf(['help', 'route'])).toBe('route');
     expect(commandNameOf(['--help'])).toBeUndefined();
+  });
+
+  it('runs `start` from dist/src, with the reference agents it loads by path, and everything else from the bundle', () => {
+    expect(runsUnbundled(commandNameOf(['-c', 'start', 'start']))).toBe(true);
+    expect(runsUnbundled(commandNameOf(['ask', 'start']))).toBe(false);
+    expect(runsUnbundled(commandNameOf(['--help']))).toBe(false);
   });
 });
