@@ -75,12 +75,8 @@ async function kafkaAgent(withRouter: boolean): Promise<Record<string, unknown>>
   });
   stops.push(() => agent.stop(5000));
   if (!withRouter) return { card: agent.card };
-  const start = () => startRouter({ file: pkgPath('flink-sql', 'routing.sql'), engine: 'rxjs', config, vars: { KAMF_TOPIC_PREFIX: prefix } });
-  // topics the router just created may not have a leader yet; the router does not retry that itself
-  const router = await start().catch(async () => {
-    await new Promise((r) => setTimeout(r, 2000));
-    return start();
-  });
+  // the router creates its ingress and lanes, and waits for their leaders, before it reads
+  const router = await startRouter({ file: pkgPath('flink-sql', 'routing.sql'), engine: 'rxjs', config, vars: { KAMF_TOPIC_PREFIX: prefix } });
   stops.push(() => router.stop());
   return { card: agent.card, ingress: `${prefix}a2a.ingress` };
 }

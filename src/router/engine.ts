@@ -59,8 +59,13 @@ export interface RxjsEngineOptions {
   dlqTopic?: string;
   commitIntervalMs?: number;
   statsIntervalMs?: number;
-  /** Create missing sink and DLQ topics at start (as Flink's sink would, with broker auto-creation). Default true. */
+  /**
+   * Create missing source, sink and DLQ topics at start. Flink relies on the broker's auto-creation for sinks and
+   * fails on a missing source; the embedded router creates both, so a first `kamf route` on a new prefix starts.
+   * Default true.
+   */
   createTopics?: boolean;
+  /** Partitions of the source and sink topics the router creates (the DLQ gets one). Default 6. */
   sinkPartitions?: number;
   onStats?: (stats: RouterStatsSnapshot) => void;
   log?: (line: string) => void;
@@ -108,6 +113,7 @@ export class RxjsRouter {
       halted: () => this.stopping || this.failure !== undefined,
       fail: (err) => this.fail(err),
       log: this.opts.log,
+      ...(this.opts.createTopics !== false ? { createSourcePartitions: this.opts.sinkPartitions } : {}),
     });
     this.output = new OutputWriter({
       plan,

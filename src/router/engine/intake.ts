@@ -4,6 +4,7 @@
  * because it is the only part that reads Kafka and the only part that decides what is committed.
  */
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import { ensureTopics } from '../../core/admin.js';
 import { KamfError } from '../../core/errors.js';
 import { flowChannel, type RouterStats } from '../metrics.js';
 import { LookupFollower } from '../lookup.js';
@@ -47,6 +48,8 @@ export interface IntakeOptions {
   log?: (line: string) => void;
   /** Consecutive failed commit rounds before the engine fails. Default 10. */
   maxCommitFailures?: number;
+  /** Missing source topics are created with this many partitions; undefined: they are not created. */
+  createSourcePartitions?: number;
 }
 
 export class Intake {
@@ -84,6 +87,17 @@ export class Intake {
 
   private async startGroup(g: SourceGroup): Promise<void> {
     const kafka = this.opts.kafkaFor(g.brokers);
+    // a group subscribed to a topic that does not exist yet fails its first fetch (UNKNOWN_TOPIC_OR_PARTITION)
+    const partitions = this.opts.createSourcePartitions;
+    if (partitions !== undefined) {
+      const created = await ensureTopics(kafka, g.topics.map((name) => ({ name, partitions, compacted: false }))).catch((err: unknown) => {
+        throw new KamfError('KAFKA_ERROR', `The router cannot create its source topics ${g.topics.join(', ')}: ${(err as Error).message}`, {
+          cause: err,
+          hint: 'Create them up front, or grant the router CREATE on the cluster; createTopics: false skips this step.',
+        });
+      });
+      if (created.length) this.opts.log?.(`created source topics ${created.join(', ')}`);
+    }
     const consumer = kafka.consumer({ groupId: g.groupId, maxWaitTimeInMs: 50, sessionTimeout: 30_000, heartbeatInterval: 1000, maxBytesPerPartition: 256 * 1024 });
     g.consumer = consumer;
     await consumer.connect();

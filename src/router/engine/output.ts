@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { IHeaders, Kafka, Message } from 'kafkajs';
 import { Subject, Subscription, concatMap, from, groupBy, mergeMap, type Observable } from 'rxjs';
 import { HEADERS } from '../../binding/index.js';
+import { awaitLeaders } from '../../core/admin.js';
 import { KamfError, type KamfErrorCode } from '../../core/errors.js';
 import { deadLetterChannel, type RouterStats } from '../metrics.js';
 import { batchWithin, rateLimit } from '../operators.js';
@@ -94,11 +95,7 @@ export class OutputWriter {
         this.opts.settings.log?.(`created topics ${wanted.join(', ')}`);
         // a produce right after creation meets NOT_LEADER, and kafkajs' retry of a partly written batch duplicates
         // records: wait until every new partition reports a leader
-        for (let i = 0; i < 50; i++) {
-          const meta = await admin.fetchTopicMetadata({ topics: wanted }).catch(() => undefined);
-          if (meta && meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) break;
-          await sleep(100);
-        }
+        await awaitLeaders(admin, wanted);
         await sleep(300);
       }
     } finally {
