@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { KamfConfig } from '../src/core/config.js';
 import { createKafka, resolveEndpoints } from '../src/core/kafka.js';
 import { ensureTopics } from '../src/core/admin.js';
+import { DEFAULT_ROUTER_HEAP_MB } from '../src/cli/heap-cap.js';
 import type { DrainToDriver } from './router-drain.js';
 import type { BenchResult } from './stats.js';
 
@@ -50,8 +51,10 @@ export async function routerBenchmark(config: KamfConfig, n: number, log: (line:
   await admin.connect();
   // the router runs in a process of its own: its RSS and CPU are then the router's, not this driver's (whose heap the
   // earlier benchmarks grew: the same drain measured +73 MB of growth alone in the driver, +101 to +189 MB in its own
-  // process). BENCH_ROUTER_NODE_ARGS passes flags to it, e.g. --max-old-space-size=192 (+50 MB at the same rate)
-  const child = fork(fileURLToPath(new URL('router-drain.ts', import.meta.url)), [prefix], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_ROUTER_NODE_ARGS ?? '').split(' ').filter(Boolean)], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  // process), under the heap cap `kamf route` gives it. BENCH_ROUTER_NODE_ARGS replaces that cap's flag (an empty
+  // value: no cap), e.g. --max-old-space-size=512
+  const nodeArgs = (process.env.BENCH_ROUTER_NODE_ARGS ?? `--max-old-space-size=${DEFAULT_ROUTER_HEAP_MB}`).split(' ').filter(Boolean);
+  const child = fork(fileURLToPath(new URL('router-drain.ts', import.meta.url)), [prefix], { execArgv: ['--import', 'tsx', ...nodeArgs], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const next = () =>
     new Promise<DrainToDriver>((resolve, reject) => {
       child.once('message', (m: DrainToDriver) => (m.type === 'error' ? reject(new Error(`router-drain: ${m.message}`)) : resolve(m)));
@@ -86,6 +89,6 @@ export async function routerBenchmark(config: KamfConfig, n: number, log: (line:
     seconds,
     opsPerSecond: rate,
     drain: { records: n, rssGrowthMb: growth, cpuUsPerRecord },
-    notes: `from the first record read (group join took ${joinSeconds.toFixed(1)} s); ${cpuUsPerRecord.toFixed(1)} µs CPU per record (${(usage.cpuUs / 1e6 / seconds).toFixed(2)} cores busy); RSS growth of the router's process ${growth.toFixed(0)} MB (idle ${(base / MB).toFixed(0)} MB, peak ${(peak / MB).toFixed(0)} MB); peak in flight ${String(usage.peakInFlight)}, produce retries ${String(usage.retries)}; ${verdict}`,
+    notes: `router process started with ${nodeArgs.join(' ') || 'no heap cap'}; from the first record read (group join took ${joinSeconds.toFixed(1)} s); ${cpuUsPerRecord.toFixed(1)} µs CPU per record (${(usage.cpuUs / 1e6 / seconds).toFixed(2)} cores busy); RSS growth of the router's process ${growth.toFixed(0)} MB (idle ${(base / MB).toFixed(0)} MB, peak ${(peak / MB).toFixed(0)} MB); peak in flight ${String(usage.peakInFlight)}, produce retries ${String(usage.retries)}; ${verdict}`,
   };
 }

@@ -8,7 +8,14 @@ const bundled = new URL('../dist/cli/main.js', import.meta.url);
 let main;
 if (existsSync(built)) {
   const { commandNameOf, runsUnbundled } = await import(new URL('../dist/src/cli/command-name.js', import.meta.url).href);
-  const entry = existsSync(bundled) && !runsUnbundled(commandNameOf(process.argv.slice(2))) ? bundled : built;
+  const { heapCapFor, hasHeapCap, rerunWithHeapCap, stopWithParent } = await import(new URL('../dist/src/cli/heap-cap.js', import.meta.url).href);
+  const args = process.argv.slice(2);
+  const command = commandNameOf(args);
+  // the embedded router runs under a heap cap (KAMF_ROUTER_MAX_HEAP_MB): in a child started with it
+  const cap = heapCapFor(args, command);
+  if (cap !== undefined && !hasHeapCap()) process.exit(await rerunWithHeapCap(cap));
+  stopWithParent();
+  const entry = existsSync(bundled) && !runsUnbundled(command) ? bundled : built;
   ({ main } = await import(entry.href));
 } else {
   try {

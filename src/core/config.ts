@@ -103,6 +103,7 @@ export const ENV_VARS: ReadonlyArray<{ name: string; path: string; description: 
   { name: 'KAMF_REGISTRY_STORAGE', path: 'infra.registryStorage', description: 'kafkasql (schemas kept in Kafka, default) or mem' },
   { name: 'KAMF_JAVA_HOME', path: 'infra.javaHome', description: 'JDK used for the local stack (default: java on PATH / JAVA_HOME)' },
   { name: 'KAMF_SECURE', path: 'infra.secure', description: 'true: the local broker runs secured (SASL/SCRAM, TLS, ACLs) and KAMF connects as its admin' },
+  { name: 'KAMF_ROUTER_MAX_HEAP_MB', path: '-', description: 'Heap cap of `kamf route` on the embedded engine, MB (default 256; 0: Node\'s own limit)' },
   { name: 'KAMF_TASK_RETENTION_MS', path: 'agents.taskRetentionMs', description: 'How long agents keep a finished task after its last snapshot, ms (default 86400000, a day; 0 = for ever)' },
 ];
 

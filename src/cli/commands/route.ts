@@ -9,6 +9,7 @@ import { KamfError } from '../../core/errors.js';
 import { consoleProgress, stackFromConfig } from '../../infra/index.js';
 import { formatPlan, listRoutingJobs, planRoutingSql, planToJson, routerVars, startRouter, stopRouting, type RouterEngine } from '../../router/index.js';
 import { readFileSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 import { contextFrom } from '../context.js';
 import { print, printJson, table } from '../output.js';
 import { jsonLogLine } from '../../core/telemetry.js';
@@ -100,7 +101,8 @@ Examples:
         await router.stop();
         return;
       }
-      const where = engine === 'rxjs' ? 'the embedded RxJS engine' : opts.gateway ? `Flink at ${opts.gateway} (Ctrl-C stops following; the job keeps running)` : 'a local Flink session cluster';
+      // the heap limit shows the cap bin/kamf.js started this process with (KAMF_ROUTER_MAX_HEAP_MB)
+      const where = engine === 'rxjs' ? `the embedded RxJS engine (heap limit ${Math.round(getHeapStatistics().heap_size_limit / 2 ** 20)} MB)` : opts.gateway ? `Flink at ${opts.gateway} (Ctrl-C stops following; the job keeps running)` : 'a local Flink session cluster';
       print(`routing ${file} on ${where}. Press Ctrl-C to stop.`);
       const signal = new Promise<string>((resolve) => {
         process.once('SIGINT', () => resolve('SIGINT'));
