@@ -1,4 +1,5 @@
 /** BENCHMARKS.md from one run: each target beside its measured figure (met or not, honestly), then every figure. */
+import { DEFAULT_ROUTER_HEAP_MB } from '../src/cli/heap-cap.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { clientsSideBySide, type LevelSummary, type Target } from './a2a/summary.js';
@@ -35,7 +36,7 @@ function routerTargets(results: BenchResult[]): Target[] {
         target: '≤ 150 MB',
         measured: `+${fmt(d.rssGrowthMb, 0)} MB`,
         ...(full ? { met: d.rssGrowthMb <= 150 } : {}),
-        note: full ? 'peak of the router process over its own idle baseline, no heap cap (docs/routing.md: where it comes from)' : `a quick run of ${d.records.toLocaleString('en-US')} records: the target is stated for 1,000,000`,
+        note: full ? `peak of the router process over its own idle baseline, started with ${d.nodeArgs?.length ? d.nodeArgs.join(' ') : 'no heap cap'} (\`kamf route\` caps it at ${DEFAULT_ROUTER_HEAP_MB} MB; docs/routing.md: where it comes from)` : `a quick run of ${d.records.toLocaleString('en-US')} records: the target is stated for 1,000,000`,
       },
     ];
   });

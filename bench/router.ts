@@ -21,7 +21,8 @@ const TARGETS = ['data', 'cs', 'balance', 'echo'];
 
 /** The drain's figures beside the printed result, for the targets table of BENCHMARKS.md. */
 export interface RouterDrainResult extends BenchResult {
-  drain: { records: number; rssGrowthMb: number; cpuUsPerRecord: number };
+  /** `nodeArgs`: the flags the router's process started with (the heap cap of `kamf route` unless replaced). */
+  drain: { records: number; rssGrowthMb: number; cpuUsPerRecord: number; nodeArgs?: string[] };
 }
 const MB = 1024 * 1024;
 
@@ -88,7 +89,7 @@ export async function routerBenchmark(config: KamfConfig, n: number, log: (line:
     ops: n,
     seconds,
     opsPerSecond: rate,
-    drain: { records: n, rssGrowthMb: growth, cpuUsPerRecord },
+    drain: { records: n, rssGrowthMb: growth, cpuUsPerRecord, nodeArgs },
     notes: `router process started with ${nodeArgs.join(' ') || 'no heap cap'}; from the first record read (group join took ${joinSeconds.toFixed(1)} s); ${cpuUsPerRecord.toFixed(1)} µs CPU per record (${(usage.cpuUs / 1e6 / seconds).toFixed(2)} cores busy); RSS growth of the router's process ${growth.toFixed(0)} MB (idle ${(base / MB).toFixed(0)} MB, peak ${(peak / MB).toFixed(0)} MB); peak in flight ${String(usage.peakInFlight)}, produce retries ${String(usage.retries)}; ${verdict}`,
   };
 }
