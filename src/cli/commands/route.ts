@@ -60,6 +60,9 @@ export function routeCommand(program: Command): void {
 Placeholders in the file: \${KAFKA_BROKERS}, \${SCHEMA_REGISTRY_URL} (from KAMF's config), any environment
 variable, or --set NAME=value; \${NAME:-default} gives a default.
 
+The embedded engine runs in a child process whose heap is capped at KAMF_ROUTER_MAX_HEAP_MB (default 256; 0: no
+cap), so its memory stays bounded while it drains a backlog (docs/routing.md).
+
 Examples:
   kamf route --dry-run flink-sql/routing.sql
   kamf route flink-sql/routing.sql
