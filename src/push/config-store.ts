@@ -168,6 +168,11 @@ export class KafkaPushConfigStore implements PushNotificationStore {
     return keys.length;
   }
 
+  /** Whether a task has any config: asked for every snapshot the delivery stage reads, without building a list. */
+  hasConfigs(taskId: string): boolean {
+    return this.view.ofTask(taskId).size > 0;
+  }
+
   /** Every config of a task, whoever registered it: what the delivery stage POSTs to. */
   configsFor(taskId: string): PushConfigEntry[] {
     return [...this.view.ofTask(taskId).values()];

@@ -177,7 +177,7 @@ export class PushDelivery {
     this.seen.set(partition, offset);
     const taskId = this.ownSnapshotKey(key);
     // most snapshots belong to tasks without webhooks: those are not even decoded
-    if (taskId === undefined || this.opts.configs.configsFor(taskId).length === 0) return;
+    if (taskId === undefined || !this.opts.configs.hasConfigs(taskId)) return;
     // the task's tombstone (it expired): one instance of the group reads it, and its configs go with it. Awaited,
     // so the offset is not resolved past configs that were not tombstoned
     if (!value) {

@@ -4,10 +4,10 @@
  * because it is the only part that reads Kafka and the only part that decides what is committed.
  */
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { ensureTopics } from '../../core/admin.js';
 import { KamfError } from '../../core/errors.js';
 import { flowChannel, type RouterStats } from '../metrics.js';
 import { LookupFollower } from '../lookup.js';
+import { createRouterTopics } from './topics.js';
 import type { RouterPlan, TablePlan } from '../plan.js';
 import { PartitionWindow } from '../../core/partition-window.js';
 
@@ -90,12 +90,7 @@ export class Intake {
     // a group subscribed to a topic that does not exist yet fails its first fetch (UNKNOWN_TOPIC_OR_PARTITION)
     const partitions = this.opts.createSourcePartitions;
     if (partitions !== undefined) {
-      const created = await ensureTopics(kafka, g.topics.map((name) => ({ name, partitions, compacted: false }))).catch((err: unknown) => {
-        throw new KamfError('KAFKA_ERROR', `The router cannot create its source topics ${g.topics.join(', ')}: ${(err as Error).message}`, {
-          cause: err,
-          hint: 'Create them up front, or grant the router CREATE on the cluster; createTopics: false skips this step.',
-        });
-      });
+      const created = await createRouterTopics(kafka, g.topics.map((name) => ({ name, partitions })), 'source topics');
       if (created.length) this.opts.log?.(`created source topics ${created.join(', ')}`);
     }
     const consumer = kafka.consumer({ groupId: g.groupId, maxWaitTimeInMs: 50, sessionTimeout: 30_000, heartbeatInterval: 1000, maxBytesPerPartition: 256 * 1024 });

@@ -6,14 +6,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { IHeaders, Kafka, Message } from 'kafkajs';
 import { Subject, Subscription, concatMap, from, groupBy, mergeMap, type Observable } from 'rxjs';
 import { HEADERS } from '../../binding/index.js';
-import { awaitLeaders } from '../../core/admin.js';
 import { KamfError, type KamfErrorCode } from '../../core/errors.js';
 import { deadLetterChannel, type RouterStats } from '../metrics.js';
 import { batchWithin, rateLimit } from '../operators.js';
 import type { RouterPlan } from '../plan.js';
 import { destinationOptions, laneOf, type DestinationSettings } from './destinations.js';
 import type { InFlight, SourceGroup } from './intake.js';
-import { FatalWrite, kafkaErrorTypes, RefusedWrite, SerialWriter } from './writer.js';
+import { createRouterTopics } from './topics.js';
+import { FatalWrite, RefusedWrite, SerialWriter } from './writer.js';
 
 /** One sink message of a source record, on its way to a destination. */
 export interface Output {
@@ -74,33 +74,15 @@ export class OutputWriter {
 
   private async ensureTopics(kafka: Kafka): Promise<void> {
     const plan = this.opts.plan;
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const existing = new Set(await admin.listTopics());
-      // a 'topic-pattern' sink's topics are named by its rows: they exist already (an agent creates its own)
-      const fixed = plan.sinks.filter((s) => plan.tables[s]!.topicPattern === undefined).map((s) => plan.tables[s]!.topic);
-      const wanted = [...new Set([...fixed, this.opts.settings.dlqTopic])].filter((t) => !existing.has(t));
-      if (wanted.length) {
-        await admin
-          .createTopics({ waitForLeaders: true, topics: wanted.map((topic) => ({ topic, numPartitions: topic === this.opts.settings.dlqTopic ? 1 : this.opts.settings.sinkPartitions })) })
-          .catch((err: unknown) => {
-            // another router created them meanwhile: fine; anything else stops the start
-            if (kafkaErrorTypes(err).every((t) => t === 'TOPIC_ALREADY_EXISTS') && kafkaErrorTypes(err).length > 0) return;
-            throw new KamfError('KAFKA_ERROR', `The router cannot create its topics ${wanted.join(', ')}: ${(err as Error).message}`, {
-              cause: err,
-              hint: 'Create them up front, or grant the router CREATE on the cluster; createTopics: false skips this step.',
-            });
-          });
-        this.opts.settings.log?.(`created topics ${wanted.join(', ')}`);
-        // a produce right after creation meets NOT_LEADER, and kafkajs' retry of a partly written batch duplicates
-        // records: wait until every new partition reports a leader
-        await awaitLeaders(admin, wanted);
-        await sleep(300);
-      }
-    } finally {
-      await admin.disconnect();
-    }
+    const { dlqTopic, sinkPartitions } = this.opts.settings;
+    // a 'topic-pattern' sink's topics are named by its rows: they exist already (an agent creates its own)
+    const fixed = plan.sinks.filter((s) => plan.tables[s]!.topicPattern === undefined).map((s) => plan.tables[s]!.topic);
+    const created = await createRouterTopics(kafka, [...new Set([...fixed, dlqTopic])].map((name) => ({ name, partitions: name === dlqTopic ? 1 : sinkPartitions })), 'topics');
+    if (created.length === 0) return;
+    this.opts.settings.log?.(`created topics ${created.join(', ')}`);
+    // leaders are there (ensureTopics waits for them); kafkajs' retry of a partly written batch right after creation
+    // still duplicates records, so the first produce waits a little longer
+    await sleep(300);
   }
 
   private buildPipeline(): Observable<unknown> {
