@@ -34,6 +34,7 @@ import { RedeliveryGuard } from './redelivery.js';
 import { ReplyPath, kamfData, type ReplyTarget } from './replies.js';
 import { KafkaTaskStore } from './task-store.js';
 import { tracedExecutor } from './traced-executor.js';
+import { DELIVERED_BY_KAFKA, skipIdlePushWork } from './unary-events.js';
 import { AgentMetrics } from './metrics.js';
 import { StreamEnds } from './stream-ends.js';
 import { ATTR, SpanKind, contextFrom, endSpan, logLine, metricsOn, startSpan, tracingOn, withSpan } from '../../core/telemetry.js';
@@ -159,8 +160,7 @@ export class KafkaAgentServer {
     if (!opts.executor === !opts.requestHandler) {
       throw new KamfError('CONFIG_INVALID', `agent ${opts.agentName}: give either an executor or a request handler`, { hint: 'serveAgent({ executor }) runs an agent; requestHandler relays to one' });
     }
-    this.handler =
-      opts.requestHandler ?? new DefaultRequestHandler(opts.card, this.store, tracedExecutor(opts.executor!, opts.agentName), this.busManager, opts.pushNotificationStore, this.pushSender, opts.extendedCard);
+    this.handler = opts.requestHandler ?? this.sdkHandler(opts);
     this.intake = new RequestIntake({
       kafka: opts.kafka,
       requestTopics: this.requestTopics,
@@ -208,9 +208,16 @@ export class KafkaAgentServer {
     };
   }
 
+  /** The SDK's handler running the executor over the Kafka task store, without its push work where it sends none. */
+  private sdkHandler(opts: KafkaAgentServerOptions): DefaultRequestHandler {
+    const handler = new DefaultRequestHandler(opts.card, this.store, tracedExecutor(opts.executor!, opts.agentName), this.busManager, opts.pushNotificationStore, this.pushSender, opts.extendedCard);
+    skipIdlePushWork(handler);
+    return handler;
+  }
+
   /** Deliveries follow the task topic instead (durable, any instance): nothing is POSTed from the request path. */
   private get pushSender(): PushNotificationSender | undefined {
-    return this.opts.pushNotificationSender ?? (this.opts.pushNotificationStore ? { send: async () => {} } : undefined);
+    return this.opts.pushNotificationSender ?? (this.opts.pushNotificationStore ? DELIVERED_BY_KAFKA : undefined);
   }
 
   get groupId(): string {
