@@ -2,7 +2,7 @@
 import { DEFAULT_ROUTER_HEAP_MB } from '../src/cli/heap-cap.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { clientsSideBySide, type LevelSummary, type Target } from './a2a/summary.js';
+import { OTHER_CLIENTS, clientsSideBySide, type LevelSummary, type Target } from './a2a/summary.js';
 import type { RouterDrainResult } from './router.js';
 import type { BenchResult } from './stats.js';
 import type { TracingRun, TracingSummary } from './tracing.js';
@@ -18,6 +18,8 @@ export interface BenchRun {
   a2a?: LevelSummary[];
   tracing?: TracingSummary;
   chart?: string;
+  /** The librdkafka-based client of the raw floor beside kafkajs: its version, or why it was left out. */
+  nativeClient?: { version: string } | { skipped: string };
 }
 
 const fmt = (x: number | undefined, d = 1) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d));
@@ -71,8 +73,10 @@ export function writeBenchmarksMd(file: string, run: BenchRun, resultsFile: stri
           `| ${s.name} | ${s.inFlight} | ${fmt(s.p50, 2)} [${fmt(s.p50Range[0], 2)}–${fmt(s.p50Range[1], 2)}] | ${fmt(s.p90, 2)} | ${fmt(s.p99, 2)} | ${fmt(s.max, 1)} | ${fmt(s.tasksPerSecond, 0)} [${fmt(s.tpsRange[0], 0)}–${fmt(s.tpsRange[1], 0)}] | ${fmt(s.cpuPerTask.client, 2)} / ${fmt(s.cpuPerTask.server, 2)} / ${fmt(s.cpuPerTask.broker, 2)} | ${fmt(s.maxRssMb.client, 0)} / ${fmt(s.maxRssMb.server, 0)} |`,
       ),
     );
-    const clients = clientsSideBySide(run.a2a);
-    if (clients) lines.push('', clients);
+    const native = run.nativeClient;
+    const names = { ...OTHER_CLIENTS, ...(native && 'version' in native ? { 'raw-native': `@confluentinc/kafka-javascript ${native.version}` } : {}) };
+    for (const line of clientsSideBySide(run.a2a, names)) lines.push('', line);
+    if (native && 'skipped' in native) lines.push('', `The raw floor on @confluentinc/kafka-javascript (librdkafka) was left out of this run: ${native.skipped}.`);
   }
   if (run.tracing) lines.push('', ...tracingTable(run.tracing));
   if (run.results.length) {

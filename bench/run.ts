@@ -11,11 +11,12 @@ import { loadConfig } from '../src/core/config.js';
 import { pkgPath } from '../src/core/paths.js';
 import { consoleProgress, stackFromConfig } from '../src/infra/index.js';
 import { latencyChartHtml } from './a2a/chart.js';
-import { compareA2A } from './a2a/compare.js';
+import { CASES, compareA2A } from './a2a/compare.js';
 import type { CaseName } from './a2a/protocol.js';
 import { a2aTargets, summarizeLevels, type LevelSummary, type Target } from './a2a/summary.js';
 import { bindingBenchmark } from './binding.js';
 import { codecBenchmarks } from './codec.js';
+import { ensureNativeClient, type NativeClientState } from './native-client.js';
 import { writeBenchmarksMd } from './report.js';
 import { routerBenchmark } from './router.js';
 import { referenceBenchmark } from './reference.js';
@@ -44,7 +45,8 @@ if (values.help) {
       '  --quick     fewer requests and one repeat (a smoke run; the figures are rough)',
       '  --repeats   repeats of the A2A comparison, cases interleaved (default 3, quick 1)',
       '  --runs      whole-process runs per start-up case (default 15, quick 5)',
-      '  --cases     A2A comparison cases, comma-separated: raw,kafka,http,router,kafka-stream,http-stream (default all)',
+      '  --cases     A2A comparison cases, comma-separated: raw,raw-platformatic,raw-native,kafka,http,router,kafka-stream,http-stream (default all)',
+      '              raw-native installs @confluentinc/kafka-javascript into bench/native-client once (BENCH_NATIVE_CLIENT=0: skip)',
       '  --levels    numbers in flight, comma-separated (default 1,16,64,256)',
       '',
     ].join('\n'),
@@ -58,6 +60,7 @@ const targets: Target[] = [];
 let a2a: LevelSummary[] | undefined;
 let chart: string | undefined;
 let tracing: TracingSummary | undefined;
+let nativeClient: NativeClientState | undefined;
 const want = (name: string) => !values.only || values.only.split(',').includes(name);
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -73,10 +76,12 @@ if (['binding', 'router', 'startup', 'a2a', 'reference', 'tracing'].some(want)) 
   const brokerPid = stack ? (await stack.status()).find((s) => s.name === 'kafka')?.pid : undefined;
   try {
     if (want('a2a')) {
+      nativeClient = ensureNativeClient(log);
+      const cases = values.cases ? (values.cases.split(',') as CaseName[]) : CASES;
       const levels = await compareA2A({
         repeats: Number(values.repeats ?? (quick ? 1 : 3)),
         levels: (values.levels ?? '1,16,64,256').split(',').map(Number),
-        ...(values.cases ? { cases: values.cases.split(',') as CaseName[] } : {}),
+        cases: 'skipped' in nativeClient ? cases.filter((c) => c !== 'raw-native') : cases,
         warmupMs: quick ? 1000 : 5000,
         requests: (inFlight) => (quick ? { 1: 200, 16: 1000, 64: 2000, 256: 3000 } : { 1: 500, 16: 3000, 64: 6000, 256: 10_000 })[inFlight] ?? 1000,
         ...(brokerPid !== undefined ? { brokerPid } : {}),
@@ -117,7 +122,7 @@ for (const r of results) process.stdout.write(`${r.name.padEnd(72)} ${fmt(r.opsP
 for (const t of targets) process.stdout.write(`target: ${t.measure}: ${t.measured ?? 'not measured'} (${t.target}) ${t.met === undefined ? '' : t.met ? 'met' : 'NOT met'}\n`);
 const file = `${dir}/${stamp}.json`;
 const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-const run = { when: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, command, results, targets, ...(a2a ? { a2a } : {}), ...(tracing ? { tracing } : {}), ...(chart ? { chart } : {}) };
+const run = { when: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, command, results, targets, ...(a2a ? { a2a } : {}), ...(tracing ? { tracing } : {}), ...(chart ? { chart } : {}), ...(nativeClient ? { nativeClient } : {}) };
 writeFileSync(file, JSON.stringify(run, null, 2));
 writeBenchmarksMd(pkgPath('BENCHMARKS.md'), run, relative(pkgPath(), file), quick ? ['A quick run (`--quick`): one repeat and few requests; use the full run for figures to quote.'] : []);
 process.stdout.write(`\nwritten to ${file} and BENCHMARKS.md\n`);

@@ -10,6 +10,7 @@ import { KafkaClientRuntime, agentInterfaceUrl, connectMesh } from '../../src/bi
 import { createKafka, ensureTopics, loadConfig, resolveEndpoints } from '../../src/core/index.js';
 import { cpuMs, maxRssMb, type CaseName, type ToChild, type ToDriver } from './protocol.js';
 import { platformaticCaller } from './raw-platformatic.js';
+import { nativeCaller } from './raw-native.js';
 import { driveConcurrently } from '../stats.js';
 
 const send = (m: ToDriver) => process.send!(m);
@@ -62,13 +63,15 @@ async function rawCall(): Promise<Call> {
   };
 }
 
-async function rawPlatformaticCall(): Promise<Call> {
-  const kafka = createKafka(config, resolveEndpoints(config), { clientId: `bench-pk-admin-${id}` });
-  const replies = `bench.pk.replies.${id}`;
+/** The raw floor on another Kafka client (a yardstick), over a reply topic of its own. */
+type OtherCaller = (brokers: string[], id: string, requests: string, replies: string, bytes: number) => Promise<{ call: (c: string) => Promise<void>; close: () => Promise<void> }>;
+async function otherClientCall(tag: string, caller: OtherCaller): Promise<Call> {
+  const kafka = createKafka(config, resolveEndpoints(config), { clientId: `bench-${tag}-admin-${id}` });
+  const replies = `bench.${tag}.replies.${id}`;
   await ensureTopics(kafka, [{ name: replies, partitions: 1, compacted: false }]);
-  const caller = await platformaticCaller(resolveEndpoints(config).brokers, id, target.requests!, replies, RAW_RECORD_BYTES);
-  close = caller.close;
-  return (i) => caller.call(`${id}-${i}-${randomUUID()}`);
+  const c = await caller(resolveEndpoints(config).brokers, id, target.requests!, replies, RAW_RECORD_BYTES);
+  close = c.close;
+  return (i) => c.call(`${id}-${i}-${randomUUID()}`);
 }
 
 async function a2aClient(): Promise<Client> {
@@ -120,7 +123,7 @@ async function runLevel(call: Call, inFlight: number, n: number): Promise<ToDriv
   return { type: 'level', inFlight, latenciesMs: latencies, seconds: (performance.now() - t0) / 1000, cpuMs: cpuMs() - c0, maxRssMb: maxRssMb() };
 }
 
-const call = await (mode === 'raw' ? rawCall() : mode === 'raw-platformatic' ? rawPlatformaticCall() : a2aCall()).catch((err: Error) => {
+const call = await (mode === 'raw' ? rawCall() : mode === 'raw-platformatic' ? otherClientCall('pk', platformaticCaller) : mode === 'raw-native' ? otherClientCall('native', nativeCaller) : a2aCall()).catch((err: Error) => {
   send({ type: 'error', message: err.stack ?? String(err) });
   process.exit(1);
 });

@@ -53,7 +53,7 @@ const LEVELS_OF: Partial<Record<CaseName, (levels: number[]) => number[]>> = {
   'kafka-stream': (l) => l.filter((x) => x === 1 || x === 64),
   'http-stream': (l) => l.filter((x) => x === 1 || x === 64),
 };
-export const CASES: CaseName[] = ['raw', 'raw-platformatic', 'kafka', 'http', 'router', 'kafka-stream', 'http-stream'];
+export const CASES: CaseName[] = ['raw', 'raw-platformatic', 'raw-native', 'kafka', 'http', 'router', 'kafka-stream', 'http-stream'];
 
 function child(script: string, args: string[]): { proc: ChildProcess; next: () => Promise<ToDriver>; send: (m: ToChild) => void } {
   // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles both sides of every case

@@ -1,5 +1,5 @@
 /** Messages between the comparison driver and its two child processes (the server side and the load client). */
-export type CaseName = 'raw' | 'raw-platformatic' | 'kafka' | 'router' | 'http' | 'kafka-stream' | 'http-stream';
+export type CaseName = 'raw' | 'raw-platformatic' | 'raw-native' | 'kafka' | 'router' | 'http' | 'kafka-stream' | 'http-stream';
 
 export interface ServerReady {
   type: 'ready';

@@ -14,6 +14,7 @@ import { startRouter } from '../../src/router/index.js';
 import { EchoExecutor } from '../../agents/echo/executor.js';
 import { cpuMs, maxRssMb, type CaseName, type ToChild, type ToDriver } from './protocol.js';
 import { platformaticEcho } from './raw-platformatic.js';
+import { nativeEcho } from './raw-native.js';
 
 const send = (m: ToDriver) => process.send!(m);
 const mode = process.argv[2] as CaseName;
@@ -48,11 +49,12 @@ async function rawEcho(): Promise<Record<string, unknown>> {
   return { requests };
 }
 
-async function rawPlatformaticEcho(): Promise<Record<string, unknown>> {
-  const kafka = createKafka(config, resolveEndpoints(config), { clientId: `bench-pk-admin-${id}` });
-  const requests = `bench.pk.requests.${id}`;
+/** The raw floor's echo on another Kafka client (a yardstick), on a request topic of its own. */
+async function otherClientEcho(tag: string, echo: (brokers: string[], id: string, requests: string) => Promise<() => Promise<void>>): Promise<Record<string, unknown>> {
+  const kafka = createKafka(config, resolveEndpoints(config), { clientId: `bench-${tag}-admin-${id}` });
+  const requests = `bench.${tag}.requests.${id}`;
   await ensureTopics(kafka, [{ name: requests, partitions: 1, compacted: false }]);
-  stops.push(await platformaticEcho(resolveEndpoints(config).brokers, id, requests));
+  stops.push(await echo(resolveEndpoints(config).brokers, id, requests));
   return { requests };
 }
 
@@ -118,7 +120,7 @@ process.on('message', async (m: ToChild) => {
 
 try {
   const target =
-    mode === 'raw' ? await rawEcho() : mode === 'raw-platformatic' ? await rawPlatformaticEcho() : mode === 'http' || mode === 'http-stream' ? await httpAgent() : await kafkaAgent(mode === 'router');
+    mode === 'raw' ? await rawEcho() : mode === 'raw-platformatic' ? await otherClientEcho('pk', platformaticEcho) : mode === 'raw-native' ? await otherClientEcho('native', nativeEcho) : mode === 'http' || mode === 'http-stream' ? await httpAgent() : await kafkaAgent(mode === 'router');
   send({ type: 'ready', target });
 } catch (err) {
   send({ type: 'error', message: (err as Error).stack ?? String(err) });

@@ -100,14 +100,19 @@ export function a2aTargets(levels: CaseLevel[], summary: LevelSummary[]): Target
   return t;
 }
 
-/** The raw floor on @platformatic/kafka against kafkajs (medians): the evidence for which client KAMF uses. */
-export function clientsSideBySide(summary: LevelSummary[]): string | undefined {
-  const pair = (inFlight: number) => [summary.find((s) => s.name === 'raw-platformatic' && s.inFlight === inFlight), summary.find((s) => s.name === 'raw' && s.inFlight === inFlight)] as const;
-  const levels = [...new Set(summary.filter((s) => s.name === 'raw-platformatic').map((s) => s.inFlight))].sort((a, b) => a - b);
-  const parts = levels.flatMap((n) => {
-    const [pk, kj] = pair(n);
-    if (!pk || !kj) return [];
-    return [`${n} in flight: p50 ${fmt(pk.p50 / kj.p50)}×, tasks/s ${fmt(pk.tasksPerSecond / kj.tasksPerSecond)}×, CPU per round trip ${fmt(pk.cpuPerTask.total / kj.cpuPerTask.total)}×`];
+/** The client each yardstick case runs, as the report names it (the native client's version comes from the run). */
+export const OTHER_CLIENTS: Partial<Record<CaseName, string>> = { 'raw-platformatic': '@platformatic/kafka 1.35', 'raw-native': '@confluentinc/kafka-javascript' };
+
+/** The raw floor on each other Kafka client against kafkajs (medians): the evidence for which client KAMF uses. */
+export function clientsSideBySide(summary: LevelSummary[], names: Partial<Record<CaseName, string>> = OTHER_CLIENTS): string[] {
+  return (Object.keys(names) as CaseName[]).flatMap((other) => {
+    const levels = [...new Set(summary.filter((s) => s.name === other).map((s) => s.inFlight))].sort((a, b) => a - b);
+    const parts = levels.flatMap((n) => {
+      const o = summary.find((s) => s.name === other && s.inFlight === n);
+      const kj = summary.find((s) => s.name === 'raw' && s.inFlight === n);
+      if (!o || !kj) return [];
+      return [`${n} in flight: p50 ${fmt(o.p50 / kj.p50)}×, tasks/s ${fmt(o.tasksPerSecond / kj.tasksPerSecond)}×, CPU per round trip ${fmt(o.cpuPerTask.total / kj.cpuPerTask.total)}×`];
+    });
+    return parts.length ? [`Kafka clients side by side on the raw floor (same round trip and settings), ${names[other]} ÷ kafkajs 2.2.4: ${parts.join('; ')}.`] : [];
   });
-  return parts.length ? `Kafka clients side by side on the raw floor (same round trip and settings), @platformatic/kafka 1.35 ÷ kafkajs 2.2.4: ${parts.join('; ')}.` : undefined;
 }
