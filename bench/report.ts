@@ -3,6 +3,7 @@ import { DEFAULT_ROUTER_HEAP_MB } from '../src/cli/heap-cap.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { OTHER_CLIENTS, clientsSideBySide, type LevelSummary, type Target } from './a2a/summary.js';
+import type { NativeClientState } from './native-client.js';
 import type { RouterDrainResult } from './router.js';
 import type { BenchResult } from './stats.js';
 import type { TracingRun, TracingSummary } from './tracing.js';
@@ -19,7 +20,7 @@ export interface BenchRun {
   tracing?: TracingSummary;
   chart?: string;
   /** The librdkafka-based client of the raw floor beside kafkajs: its version, or why it was left out. */
-  nativeClient?: { version: string } | { skipped: string };
+  nativeClient?: NativeClientState;
 }
 
 const fmt = (x: number | undefined, d = 1) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d));

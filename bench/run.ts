@@ -76,12 +76,15 @@ if (['binding', 'router', 'startup', 'a2a', 'reference', 'tracing'].some(want)) 
   const brokerPid = stack ? (await stack.status()).find((s) => s.name === 'kafka')?.pid : undefined;
   try {
     if (want('a2a')) {
-      nativeClient = ensureNativeClient(log);
-      const cases = values.cases ? (values.cases.split(',') as CaseName[]) : CASES;
+      let cases = values.cases ? (values.cases.split(',') as CaseName[]) : CASES;
+      if (cases.includes('raw-native')) {
+        nativeClient = ensureNativeClient(log);
+        if ('skipped' in nativeClient) cases = cases.filter((c) => c !== 'raw-native');
+      }
       const levels = await compareA2A({
         repeats: Number(values.repeats ?? (quick ? 1 : 3)),
         levels: (values.levels ?? '1,16,64,256').split(',').map(Number),
-        cases: 'skipped' in nativeClient ? cases.filter((c) => c !== 'raw-native') : cases,
+        cases,
         warmupMs: quick ? 1000 : 5000,
         requests: (inFlight) => (quick ? { 1: 200, 16: 1000, 64: 2000, 256: 3000 } : { 1: 500, 16: 3000, 64: 6000, 256: 10_000 })[inFlight] ?? 1000,
         ...(brokerPid !== undefined ? { brokerPid } : {}),
