@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AgentCard, Message } from '@a2a-js/sdk';
-import { AgentEvent, DefaultRequestHandler, InMemoryTaskStore, ServerCallContext, type AgentExecutor, type ExecutionEventBus, type PushNotificationSender, type RequestContext } from '@a2a-js/sdk/server';
+import { DefaultRequestHandler, InMemoryTaskStore, ServerCallContext, type AgentExecutor, type ExecutionEventBus, type PushNotificationSender, type RequestContext } from '@a2a-js/sdk/server';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { EchoExecutor } from '../../../agents/echo/executor.js';
 import { TaskStates, statusEvent, taskEvent } from '../../../src/agent-kit/index.js';
