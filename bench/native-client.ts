@@ -1,8 +1,8 @@
 /**
  * Installs the librdkafka-based client the raw floor compares kafkajs with (bench/a2a/raw-native.ts) into
  * `bench/native-client/`, once, so KAMF's own install never carries a native build. Where its prebuilt binary cannot
- * be fetched it builds librdkafka from the sources in its package, linked against the system's OpenSSL, zlib, zstd,
- * lz4 and SASL (Debian: libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsasl2-dev; about a minute on 2 cores).
+ * be fetched it builds librdkafka from the sources in its package (about a minute on 2 cores), linked against what the
+ * system has: without OpenSSL and SASL headers it lacks TLS and SCRAM, which the bench's local broker does not use.
  * `BENCH_NATIVE_CLIENT=0` skips it.
  */
 import { spawnSync } from 'node:child_process';
