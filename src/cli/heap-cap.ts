@@ -6,6 +6,7 @@
  * the local stack); the parent forwards signals and exits with the child's code. Imports nothing of KAMF: bin reads it.
  */
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 
 /** MB of old generation for the embedded router, unless KAMF_ROUTER_MAX_HEAP_MB says otherwise (0: V8's default). */
 export const DEFAULT_ROUTER_HEAP_MB = 256;
@@ -58,7 +59,7 @@ export function rerunWithHeapCap(mb: number): Promise<number> {
     child.once('error', reject);
     child.once('exit', (code, signal) => {
       for (const s of signals) process.off(s, forward);
-      resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGINT' ? 2 : 15));
+      resolve(code ?? 128 + (signal ? constants.signals[signal] : 15));
     });
   });
 }
